@@ -1,0 +1,23 @@
+"""Entry point: ``python -m litzoo fit|validate|test|predict --config …``."""
+
+import sys
+
+from litzoo.errors import LitzooError
+
+
+def main(args: list[str] | None = None) -> None:
+    """Run the CLI; user errors end with one message and exit code 2."""
+    from litzoo.tracking import choose_wandb_mode
+
+    choose_wandb_mode()
+    try:
+        from litzoo.cli import LitzooCLI
+
+        LitzooCLI(args=args)
+    except LitzooError as err:
+        print(f"litzoo: error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

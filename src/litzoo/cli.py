@@ -1,0 +1,90 @@
+"""LightningCLI with litzoo's data-to-model links, run folders and end-of-fit test."""
+
+import os
+import time
+from pathlib import Path
+
+from jsonargparse import Namespace
+from lightning import LightningDataModule, LightningModule
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+
+from litzoo.callbacks import LogConfig
+from litzoo.report import print_run_summary
+
+RUN_DIR_ENV = "LITZOO_RUN_DIR"  # shared with DDP child processes so every rank agrees
+
+
+class LitzooCLI(LightningCLI):
+    """``python -m litzoo fit|validate|test|predict`` over any module and data module."""
+
+    def __init__(self, args: list[str] | None = None, run: bool = True) -> None:
+        super().__init__(
+            LightningModule,
+            LightningDataModule,
+            subclass_mode_model=True,
+            subclass_mode_data=True,
+            save_config_callback=LogConfig,
+            save_config_kwargs={"overwrite": True},
+            auto_configure_optimizers=False,
+            args=args,
+            run=run,
+        )
+
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        for fact in ("input_shape", "num_outputs", "task"):
+            parser.link_arguments(f"data.{fact}", f"model.init_args.{fact}", apply_on="instantiate")
+        parser.add_argument(
+            "--test_after_fit",
+            type=bool,
+            default=True,
+            help="After fit, test the best checkpoint and print where the run was written.",
+        )
+
+    def before_instantiate_classes(self) -> None:
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        run_dir = _run_dir(config)
+        config.trainer.default_root_dir = str(run_dir)
+        for logger in _as_list(config.trainer.logger):
+            if isinstance(logger, Namespace) and "save_dir" in logger.get("init_args", {}):
+                logger.init_args.save_dir = str(run_dir)
+        for callback in _as_list(config.trainer.callbacks):
+            args = callback.get("init_args") if isinstance(callback, Namespace) else None
+            if args is not None and "dirpath" in args and args.dirpath is None:
+                args.dirpath = str(run_dir / "checkpoints")
+
+    def after_fit(self) -> None:
+        config = self.config[self.subcommand]
+        if not config.test_after_fit or self.trainer.interrupted:
+            return
+        best = getattr(self.trainer.checkpoint_callback, "best_model_path", "") or None
+        results = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best, weights_only=True)
+        if self.trainer.is_global_zero:
+            print_run_summary(self.trainer, results[0] if results else {}, best)
+
+
+def _as_list(value: object) -> list:
+    if value is None or isinstance(value, bool):
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _run_dir(config: Namespace) -> Path:
+    """``<default_root_dir>/<model>-<data>/<time>``, the same on every rank of a job."""
+    if os.environ.get(RUN_DIR_ENV):
+        return Path(os.environ[RUN_DIR_ENV])
+    model = _short_name(config.get("model"))
+    data = _short_name(config.get("data"))
+    job = os.environ.get("SLURM_JOB_ID") or os.environ.get("TORCHELASTIC_RUN_ID")
+    stamp = job if job and job != "none" else time.strftime("%Y%m%d-%H%M%S")
+    root = Path(config.trainer.default_root_dir or "runs")
+    run_dir = root / f"{model}-{data}" / stamp
+    os.environ[RUN_DIR_ENV] = str(run_dir)
+    return run_dir
+
+
+def _short_name(section: object) -> str:
+    """``LSTM`` -> ``lstm``; a synthetic data module is named by its problem."""
+    if not (isinstance(section, Namespace) and section.get("class_path")):
+        return "none"
+    problem = (section.get("init_args") or Namespace()).get("problem")
+    return problem or section.class_path.rsplit(".", 1)[-1].removesuffix("DataModule").lower()

@@ -1,0 +1,26 @@
+"""What a user reads at the end of a run: the metrics and where everything went."""
+
+from pathlib import Path
+
+from lightning import Trainer
+from lightning.pytorch.loggers import WandbLogger
+
+
+def print_run_summary(trainer: Trainer, metrics: dict[str, float], checkpoint: str | None) -> None:
+    """Print test metrics and the paths of the checkpoint, config and logger files."""
+    lines = ["", "litzoo: run finished"]
+    if metrics:
+        lines.append("  test metrics:  " + "  ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())))
+    lines.append(f"  checkpoint:    {checkpoint or '(none saved; tested the final weights)'}")
+    config = Path(trainer.log_dir or trainer.default_root_dir) / "config.yaml"
+    if config.is_file():
+        lines.append(f"  config:        {config}")
+    for logger in trainer.loggers:
+        if isinstance(logger, WandbLogger):
+            run_dir = Path(logger.experiment.dir).parent
+            lines.append(f"  W&B run files: {run_dir}")
+            if logger.experiment.settings.mode == "offline":
+                lines.append(f"                 (offline; upload with: wandb sync {run_dir})")
+        elif logger.log_dir:
+            lines.append(f"  {type(logger).__name__} files: {logger.log_dir}")
+    print("\n".join(lines), flush=True)
