@@ -9,9 +9,14 @@ from lightning import LightningDataModule, LightningModule
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
 from litzoo.callbacks import LogConfig
+from litzoo.errors import LitzooError
+from litzoo.parser import LitzooParser
 from litzoo.report import print_run_summary
 
-RUN_DIR_ENV = "LITZOO_RUN_DIR"  # shared with DDP child processes so every rank agrees
+# The run folder is handed to DDP child processes through the environment so every rank
+# agrees on it; the owner's pid tells a child (reuse it) from a second run in one process.
+RUN_DIR_ENV = "LITZOO_RUN_DIR"
+RUN_DIR_OWNER_ENV = "LITZOO_RUN_DIR_OWNER"
 
 
 class LitzooCLI(LightningCLI):
@@ -23,6 +28,7 @@ class LitzooCLI(LightningCLI):
             LightningDataModule,
             subclass_mode_model=True,
             subclass_mode_data=True,
+            parser_class=LitzooParser,
             save_config_callback=LogConfig,
             save_config_kwargs={"overwrite": True},
             auto_configure_optimizers=False,
@@ -52,6 +58,15 @@ class LitzooCLI(LightningCLI):
             if args is not None and "dirpath" in args and args.dirpath is None:
                 args.dirpath = str(run_dir / "checkpoints")
 
+    def instantiate_classes(self) -> None:
+        try:
+            super().instantiate_classes()
+        except ValueError as err:  # jsonargparse wraps errors raised inside __init__
+            cause = _litzoo_cause(err)
+            if cause is None:
+                raise
+            raise cause from None
+
     def after_fit(self) -> None:
         config = self.config[self.subcommand]
         if not config.test_after_fit or self.trainer.interrupted:
@@ -62,6 +77,12 @@ class LitzooCLI(LightningCLI):
             print_run_summary(self.trainer, results[0] if results else {}, best)
 
 
+def _litzoo_cause(err: BaseException | None) -> LitzooError | None:
+    while err is not None and not isinstance(err, LitzooError):
+        err = err.__cause__ or err.__context__
+    return err
+
+
 def _as_list(value: object) -> list:
     if value is None or isinstance(value, bool):
         return []
@@ -70,7 +91,7 @@ def _as_list(value: object) -> list:
 
 def _run_dir(config: Namespace) -> Path:
     """``<default_root_dir>/<model>-<data>/<time>``, the same on every rank of a job."""
-    if os.environ.get(RUN_DIR_ENV):
+    if os.environ.get(RUN_DIR_ENV) and os.environ.get(RUN_DIR_OWNER_ENV) != str(os.getpid()):
         return Path(os.environ[RUN_DIR_ENV])
     model = _short_name(config.get("model"))
     data = _short_name(config.get("data"))
@@ -79,6 +100,7 @@ def _run_dir(config: Namespace) -> Path:
     root = Path(config.trainer.default_root_dir or "runs")
     run_dir = root / f"{model}-{data}" / stamp
     os.environ[RUN_DIR_ENV] = str(run_dir)
+    os.environ[RUN_DIR_OWNER_ENV] = str(os.getpid())
     return run_dir
 
 
