@@ -9,7 +9,7 @@ class LogConfig(SaveConfigCallback):
     """LightningCLI's config saver that also sends the nested config to the loggers."""
 
     def save_config(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
-        config = yaml.safe_load(self.parser.dump(self.config, skip_none=False))
+        config = yaml.safe_load(self.parser.dump(self.config))
         config.pop("config", None)  # the list of YAML paths, not a setting
         for logger in trainer.loggers:
             logger.log_hyperparams(config)

@@ -1,0 +1,30 @@
+"""Checkpoints rebuild the exact model with ``weights_only=True``."""
+
+from pathlib import Path
+
+import torch
+from lightning import Trainer
+
+from conftest import CONFIGS, data_args
+from litzoo.cli import LitzooCLI
+from litzoo.modules import MLP
+
+
+def test_best_checkpoint_reloads_safely_and_reproduces_test_metrics(mnist_dir: Path) -> None:
+    args = [
+        "--config",
+        str(CONFIGS / "trainer" / "default.yaml"),
+        "--config",
+        str(CONFIGS / "logger" / "csv.yaml"),
+    ]
+    args += ["--config", str(CONFIGS / "model" / "mlp.yaml"), *data_args("mnist", mnist_dir)]
+    cli = LitzooCLI(args=["fit", *args, "--trainer.max_epochs=2", "--model.init_args.hidden=[32]"])
+    best = cli.trainer.checkpoint_callback.best_model_path
+    reported = {k: float(v) for k, v in cli.trainer.callback_metrics.items()}
+
+    raw = torch.load(best, weights_only=True)  # no pickled code: only tensors and primitives
+    assert raw["hyper_parameters"]["hidden"] == [32]
+    model = MLP.load_from_checkpoint(best, weights_only=True)
+    again = Trainer(logger=False, enable_progress_bar=False).test(model, datamodule=cli.datamodule)[0]
+    assert again == reported
+    assert Path(best).parent == Path(cli.trainer.default_root_dir).resolve() / "checkpoints"

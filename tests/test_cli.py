@@ -1,0 +1,100 @@
+"""The CLI and the Makefile: help, composition, and one clear message for each bad input."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import CONFIGS, ROOT
+from litzoo.__main__ import main
+
+
+def run_main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exit_info.value.code or 0, out, err
+
+
+def test_help_lists_typed_options(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run_main(capsys, "fit", "--help")
+    assert code == 0
+    for option in ("--trainer.max_epochs", "--model", "--data", "--test_after_fit", "--print_config"):
+        assert option in out
+
+
+def test_model_help_shows_its_hyperparameters(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run_main(capsys, "fit", "--model.help", "litzoo.modules.LSTM")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "--model.hidden_size HIDDEN_SIZE width of the recurrent state. (type: int, default: 128)" in flat
+
+
+def test_stacked_configs_compose(capsys: pytest.CaptureFixture) -> None:
+    configs = ["--config", str(CONFIGS / "trainer" / "default.yaml")]
+    configs += ["--config", str(CONFIGS / "model" / "lstm.yaml")]
+    configs += ["--data", str(CONFIGS / "data" / "mnist.yaml"), "--trainer.max_epochs=3"]
+    code, out, _ = run_main(capsys, "fit", *configs, "--print_config")
+    config = yaml.safe_load(out)
+    assert code == 0
+    assert config["model"]["class_path"] == "litzoo.modules.LSTM"
+    assert config["model"]["init_args"]["hidden_size"] == 128
+    assert config["data"]["class_path"] == "litzoo.data.MNISTDataModule"
+    assert config["trainer"]["max_epochs"] == 3
+
+
+def make(tmp_path: Path, *variables: str, args: str = "") -> subprocess.CompletedProcess:
+    """Run ``make train`` as a user would: no terminal, no W&B credentials, CI=true."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB", "LITZOO"))}
+    env.update(HOME=str(tmp_path), CI="true", PYTHONUNBUFFERED="1")
+    args = f"{args} --trainer.default_root_dir={tmp_path / 'runs'}"
+    command = ["make", "--no-print-directory", "-C", str(ROOT), "train", *variables, f"ARGS={args}"]
+    return subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300
+    )
+
+
+BAD_INPUTS = {
+    "unknown model": (["MODEL=nope"], "", ["unknown MODEL 'nope'", "lstm", "mlp"]),
+    "unknown data": (["DATA=nope"], "", ["unknown DATA 'nope'", "mnist", "adding"]),
+    "config typo": ([], "--model.init_args.hiden=3", ["'hiden' is not accepted"]),
+    "wrong type": ([], "--model.init_args.dropout=abc", ["dropout", "float"]),
+    "model and data mismatch": (["MODEL=cnn", "DATA=adding"], "", ["CNN needs image data", "DATA=mnist"]),
+    "mnist absent": (["DATA_DIR=/nonexistent/litzoo"], "--data.init_args.download=false", ["t10k-labels"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=str)
+def test_bad_input_gets_one_clear_message(tmp_path: Path, case: str) -> None:
+    variables, args, expected = BAD_INPUTS[case]
+    result = make(tmp_path, "LOGGER=csv", *variables, args=args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    for text in expected:
+        assert text in result.stderr
+    assert not (tmp_path / "runs").exists(), "a failed run left files behind"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="make is POSIX")
+def test_make_train_lstm_end_to_end_with_offline_wandb(tmp_path: Path) -> None:
+    from wandb_log import read_run
+
+    sizes = "--data.init_args.train_size=256 --data.init_args.val_size=64 --data.init_args.test_size=64"
+    result = make(
+        tmp_path, "MODEL=lstm", args=f"--trainer.max_epochs=2 --trainer.log_every_n_steps=1 {sizes}"
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "litzoo: run finished" in result.stdout and "test/mse=" in result.stdout
+    run_dir = next((tmp_path / "runs" / "lstm-adding").iterdir())
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir())[-1] == "last.ckpt"
+    assert (run_dir / "config.yaml").is_file()
+    config, history = read_run(next(run_dir.glob("wandb/offline-run-*/run-*.wandb")))
+    assert config["model"]["class_path"] == "litzoo.modules.LSTM"
+    assert config["data"]["init_args"]["train_size"] == 256
+    assert config["trainer"]["max_epochs"] == 2
+    logged = set().union(*history)
+    assert {"train/loss_step", "train/loss_epoch", "val/loss", "val/r2", "test/mse"} <= logged
+    assert {row["epoch"] for row in history if "val/loss" in row} == {0, 1}
