@@ -4,8 +4,12 @@ import os
 import time
 from pathlib import Path
 
-from jsonargparse import Namespace
-from lightning import LightningDataModule, LightningModule
+# Lightning 2.6 still calls jsonargparse APIs deprecated in 4.49: nothing a user can act on.
+os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
+
+import torch  # noqa: E402
+from jsonargparse import Namespace  # noqa: E402
+from lightning import LightningDataModule, LightningModule, Trainer
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
 from litzoo.callbacks import LogConfig
@@ -73,8 +77,25 @@ class LitzooCLI(LightningCLI):
             return
         best = getattr(self.trainer.checkpoint_callback, "best_model_path", "") or None
         results = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best, weights_only=True)
+        log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
         if self.trainer.is_global_zero:
-            print_run_summary(self.trainer, results[0] if results else {}, best)
+            print_run_summary(self.trainer, results[0] if results else {}, best, log_dir)
+
+    def after_predict(self) -> None:
+        _save_predictions(self.trainer)
+
+
+def _save_predictions(trainer: Trainer) -> None:
+    """Write what ``predict`` returned to ``<run folder>/predictions.pt`` and say where."""
+    batches = trainer.predict_loop.predictions
+    if not batches or not trainer.is_global_zero:
+        return
+    if isinstance(batches[0], list):  # several predict dataloaders: keep the first
+        batches = batches[0]
+    path = Path(trainer.default_root_dir) / "predictions.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(torch.cat(batches), path)
+    print(f"litzoo: {sum(len(b) for b in batches)} predictions written to {path}", flush=True)
 
 
 def _litzoo_cause(err: BaseException | None) -> LitzooError | None:

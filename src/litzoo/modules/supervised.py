@@ -68,10 +68,11 @@ class SupervisedSystem(LightningModule):
         return loss
 
     def _log_epoch(self, stage: str) -> None:
-        loss, metrics = getattr(self, f"{stage}_loss"), getattr(self, f"{stage}_metrics")
-        self.log_dict({f"{stage}/loss": loss.compute(), **metrics.compute()}, prog_bar=stage != "train")
-        loss.reset()
-        metrics.reset()
+        # Logged as Metric objects: Lightning computes them (synced across DDP ranks by
+        # torchmetrics) and resets them at the end of the epoch.
+        prog_bar = stage != "train"
+        self.log(f"{stage}/loss", getattr(self, f"{stage}_loss"), prog_bar=prog_bar)
+        self.log_dict(getattr(self, f"{stage}_metrics"), prog_bar=prog_bar)
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         loss = self._step(batch, "train")
