@@ -5,9 +5,10 @@ from pathlib import Path
 import torch
 from lightning import Trainer
 
-from conftest import CONFIGS, data_args
 from litzoo.cli import LitzooCLI
 from litzoo.modules import MLP
+
+from conftest import CONFIGS, data_args
 
 
 def test_best_checkpoint_reloads_safely_and_reproduces_test_metrics(mnist_dir: Path) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CONFIGS, ROOT
 from litzoo.__main__ import main
+
+from conftest import CONFIGS, ROOT
 
 
 def run_main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CONFIGS
 from litzoo.__main__ import main
+
+from conftest import CONFIGS
 
 DATA_CONFIGS = sorted((CONFIGS / "data").glob("*.yaml"))
 OVERLAYS = sorted((CONFIGS / "trainer").glob("*.yaml")) + sorted((CONFIGS / "logger").glob("*.yaml"))

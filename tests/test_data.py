@@ -7,11 +7,12 @@ import torch
 from lightning.pytorch.utilities.data import _update_dataloader
 from torch.utils.data import DistributedSampler
 
-from conftest import make_mnist
 from litzoo.data import MNISTDataModule, SequenceDataModule, TensorBatchDataset, mnist_files
 from litzoo.data.mnist import MEAN, STD
 from litzoo.data.problems import PROBLEMS
 from litzoo.errors import ConfigError, DataUnavailableError
+
+from conftest import make_mnist
 
 
 def test_batches_are_single_index_operations() -> None:

@@ -6,8 +6,9 @@ import pytest
 import torch
 from lightning import Callback, Trainer
 
-from conftest import CONFIGS, MODEL_CONFIGS, tiny_data_args
 from litzoo.cli import LitzooCLI
+
+from conftest import CONFIGS, MODEL_CONFIGS, tiny_data_args
 
 TRAINER = str(CONFIGS / "trainer" / "default.yaml")
 

@@ -4,13 +4,16 @@ import shutil
 import subprocess
 
 import pytest
+
 from conftest import ROOT
+
+FOLDERS = ["src", "configs", "tests", "scripts"]
 
 
 @pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="not a git checkout")
 def test_no_source_or_config_file_is_git_ignored() -> None:
     listing = subprocess.run(
-        ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "src", "configs", "tests", "scripts"],
+        ["git", "ls-files", "--others", "--ignored", "--exclude-standard", *FOLDERS],
         cwd=ROOT,
         capture_output=True,
         text=True,

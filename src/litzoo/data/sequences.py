@@ -5,8 +5,8 @@ from typing import Literal
 import torch
 
 from litzoo.data.base import TensorDataModule
-from litzoo.errors import ConfigError
 from litzoo.data.problems import PROBLEMS
+from litzoo.errors import ConfigError
 
 ProblemName = Literal["adding", "temporal_order"]
 

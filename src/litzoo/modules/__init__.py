@@ -1,8 +1,9 @@
-"""LightningModules: the supervised system and the named module of each architecture."""
+"""LightningModules: the systems (how to train) and the named module of each architecture."""
 
 from litzoo.modules.cnn import CNN
-from litzoo.modules.mlp import MLP, Perceptron
+from litzoo.modules.mlp import MLP, DeepMLP, Perceptron
 from litzoo.modules.recurrent import GRU, LSTM, RNN
 from litzoo.modules.supervised import SupervisedSystem
+from litzoo.modules.transformer import Transformer
 
-__all__ = ["CNN", "GRU", "LSTM", "MLP", "RNN", "Perceptron", "SupervisedSystem"]
+__all__ = ["CNN", "GRU", "LSTM", "MLP", "RNN", "DeepMLP", "Perceptron", "SupervisedSystem", "Transformer"]

@@ -4,9 +4,10 @@ import torch
 from lightning.pytorch.cli import LRSchedulerCallable, OptimizerCallable
 
 from litzoo.errors import ConfigError
-from litzoo.modules.objectives import LossName, Task
+from litzoo.modules.objectives import LossName, Task, make_objective
 from litzoo.modules.supervised import SupervisedSystem
 from litzoo.nets import ConvNet
+from litzoo.nets.init import WeightInit
 from litzoo.nets.layers import Activation
 
 
@@ -22,6 +23,8 @@ class CNN(SupervisedSystem):
         activation: non-linearity.
         dropout: dropout in the head.
         loss: loss name, or ``None`` for the task's default.
+        l1: weight of an L1 penalty on the weights.
+        weight_init: weight initialisation scheme.
         optimizer: optimizer factory.
         scheduler: LR scheduler factory, or ``None``.
 
@@ -39,6 +42,8 @@ class CNN(SupervisedSystem):
         activation: Activation = "relu",
         dropout: float = 0.25,
         loss: LossName | None = None,
+        l1: float = 0.0,
+        weight_init: WeightInit = "default",
         optimizer: OptimizerCallable = torch.optim.Adam,
         scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -48,6 +53,7 @@ class CNN(SupervisedSystem):
                 f"samples shaped {tuple(input_shape)}; use image data such as DATA=mnist"
             )
         c, h, w = input_shape
-        net = ConvNet(c, (h, w), num_outputs, channels, hidden, activation, dropout)
-        super().__init__(net, task, num_outputs, loss, optimizer, scheduler)
+        objective = make_objective(task, num_outputs, loss)
+        net = ConvNet(c, (h, w), objective.out_features, channels, hidden, activation, dropout)
+        super().__init__(net, objective, l1, weight_init, optimizer, scheduler)
         self.save_hyperparameters(ignore=["optimizer", "scheduler"], logger=False)

@@ -4,76 +4,106 @@ from typing import Literal, Protocol
 
 import torch
 import torch.nn.functional as F
-from torchmetrics import Accuracy, MeanSquaredError, MetricCollection, R2Score
+from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection, R2Score
+from torchmetrics.classification import AUROC, Accuracy, F1Score, Precision, Recall
 
 from litzoo.errors import ConfigError
 
 Task = Literal["classification", "regression"]
-LossName = Literal["cross_entropy", "mse", "l1", "smooth_l1"]
+LossName = Literal["cross_entropy", "bce", "mse", "l1", "smooth_l1"]
 
-_LOSSES = {
-    "cross_entropy": F.cross_entropy,
-    "mse": F.mse_loss,
-    "l1": F.l1_loss,
-    "smooth_l1": F.smooth_l1_loss,
-}
-_DEFAULT_LOSS = {"classification": "cross_entropy", "regression": "mse"}
-_VALID_LOSSES = {"classification": {"cross_entropy"}, "regression": {"mse", "l1", "smooth_l1"}}
+_REGRESSION_LOSSES = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}
+_VALID = {"classification": ("cross_entropy", "bce"), "regression": tuple(_REGRESSION_LOSSES)}
 
 
 class Objective(Protocol):
     """Loss, metrics and prediction rule of one kind of supervised task."""
 
+    out_features: int
+
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor: ...
-    def metrics(self) -> MetricCollection: ...
+    def scores(self, output: torch.Tensor) -> torch.Tensor: ...
+    def metrics(self, stage: str) -> MetricCollection: ...
     def predict(self, output: torch.Tensor) -> torch.Tensor: ...
 
 
 class Classification:
-    """Logits ``(B, C)`` against integer labels ``(B,)``; accuracy as the metric."""
+    """Integer labels ``(B,)`` from logits ``(B, C)``, or one logit ``(B, 1)`` with ``bce``.
+
+    Training tracks accuracy only (cheap per step); validation and test add macro
+    precision, recall, F1 and AUROC, all computed from class probabilities.
+    """
 
     def __init__(self, num_classes: int, loss: str = "cross_entropy") -> None:
-        self.num_classes = num_classes
-        self._loss = _LOSSES[loss]
+        if loss == "bce" and num_classes != 2:
+            raise ConfigError(
+                f"binary cross-entropy needs a two-class task, but the data has {num_classes} "
+                "classes; use loss: cross_entropy"
+            )
+        self.num_classes, self.binary = num_classes, loss == "bce"
+        self.out_features = 1 if self.binary else num_classes
 
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return self._loss(output, target)
+        if self.binary:
+            return F.binary_cross_entropy_with_logits(output.squeeze(-1), target.float())
+        return F.cross_entropy(output, target)
 
-    def metrics(self) -> MetricCollection:
-        # Predictions are argmax indices, so the per-step input checks are skipped (they cost time).
-        acc = Accuracy(task="multiclass", num_classes=self.num_classes, validate_args=False)
-        return MetricCollection({"acc": acc})
+    def scores(self, output: torch.Tensor) -> torch.Tensor:
+        """Class probabilities ``(B, C)``."""
+        if self.binary:
+            p = torch.sigmoid(output.squeeze(-1))
+            return torch.stack([1 - p, p], dim=-1)
+        return output.softmax(dim=-1)
+
+    def metrics(self, stage: str) -> MetricCollection:
+        # Inputs are well-formed probabilities, so torchmetrics' per-call checks are skipped.
+        kw = {"task": "multiclass", "num_classes": self.num_classes, "validate_args": False}
+        metrics = {"acc": Accuracy(**kw)}
+        if stage != "train":
+            metrics |= {
+                "precision": Precision(average="macro", **kw),
+                "recall": Recall(average="macro", **kw),
+                "f1": F1Score(average="macro", **kw),
+                "auroc": AUROC(average="macro", **kw),
+            }
+        return MetricCollection(metrics, prefix=f"{stage}/")
 
     def predict(self, output: torch.Tensor) -> torch.Tensor:
-        return output.argmax(dim=-1)
+        return self.scores(output).argmax(dim=-1)
 
 
 class Regression:
-    """Outputs ``(B, D)`` against targets ``(B,)`` when ``D == 1``, else ``(B, D)``; MSE and R²."""
+    """Outputs ``(B, D)`` against targets ``(B,)`` when ``D == 1``, else ``(B, D)``."""
 
     def __init__(self, num_outputs: int, loss: str = "mse") -> None:
-        self.num_outputs = num_outputs
-        self._loss = _LOSSES[loss]
+        self.out_features = num_outputs
+        self._loss = _REGRESSION_LOSSES[loss]
 
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return self._loss(self.predict(output), target)
 
-    def metrics(self) -> MetricCollection:
-        return MetricCollection({"mse": MeanSquaredError(), "r2": R2Score()})
+    def scores(self, output: torch.Tensor) -> torch.Tensor:
+        return self.predict(output)
+
+    def metrics(self, stage: str) -> MetricCollection:
+        metrics = {"mse": MeanSquaredError(), "mae": MeanAbsoluteError(), "r2": R2Score()}
+        return MetricCollection(metrics, prefix=f"{stage}/")
 
     def predict(self, output: torch.Tensor) -> torch.Tensor:
-        return output.squeeze(-1) if self.num_outputs == 1 else output
+        return output.squeeze(-1) if self.out_features == 1 else output
 
 
 def make_objective(task: str, num_outputs: int, loss: str | None = None) -> Objective:
-    """Build the objective for ``task``, checking that ``loss`` suits it."""
-    if task not in _DEFAULT_LOSS:
-        raise ConfigError(f"unknown task {task!r}; expected one of {sorted(_DEFAULT_LOSS)}")
-    loss = loss or _DEFAULT_LOSS[task]
-    if loss not in _VALID_LOSSES[task]:
-        raise ConfigError(
-            f"loss {loss!r} does not fit a {task} task; use one of {sorted(_VALID_LOSSES[task])}"
-        )
+    """Build the objective for ``task``; ``loss=None`` picks cross-entropy or MSE.
+
+    Raises:
+        ConfigError: the task is unknown or the loss does not fit it.
+    """
+    if task not in _VALID:
+        raise ConfigError(f"unknown task {task!r}; expected one of {sorted(_VALID)}")
+    loss = loss or _VALID[task][0]
+    if loss not in _VALID[task]:
+        raise ConfigError(f"loss {loss!r} does not fit a {task} task; use one of {list(_VALID[task])}")
     if task == "classification":
         return Classification(num_outputs, loss)
     return Regression(num_outputs, loss)

@@ -5,9 +5,10 @@ from typing import ClassVar
 import torch
 from lightning.pytorch.cli import LRSchedulerCallable, OptimizerCallable
 
-from litzoo.modules.objectives import LossName, Task
+from litzoo.modules.objectives import LossName, Task, make_objective
 from litzoo.modules.supervised import SupervisedSystem
 from litzoo.nets import RecurrentNet
+from litzoo.nets.init import WeightInit
 from litzoo.nets.recurrent import Cell
 
 
@@ -26,6 +27,8 @@ class RNN(SupervisedSystem):
         dropout: dropout between stacked layers.
         bidirectional: also read the sequence backwards.
         loss: loss name, or ``None`` for the task's default.
+        l1: weight of an L1 penalty on the weights.
+        weight_init: weight initialisation scheme.
         optimizer: optimizer factory.
         scheduler: LR scheduler factory, or ``None``.
 
@@ -45,13 +48,22 @@ class RNN(SupervisedSystem):
         dropout: float = 0.0,
         bidirectional: bool = False,
         loss: LossName | None = None,
+        l1: float = 0.0,
+        weight_init: WeightInit = "default",
         optimizer: OptimizerCallable = torch.optim.Adam,
         scheduler: LRSchedulerCallable | None = None,
     ) -> None:
+        objective = make_objective(task, num_outputs, loss)
         net = RecurrentNet(
-            self.cell, input_shape[-1], num_outputs, hidden_size, num_layers, dropout, bidirectional
+            self.cell,
+            input_shape[-1],
+            objective.out_features,
+            hidden_size,
+            num_layers,
+            dropout,
+            bidirectional,
         )
-        super().__init__(net, task, num_outputs, loss, optimizer, scheduler)
+        super().__init__(net, objective, l1, weight_init, optimizer, scheduler)
         self.save_hyperparameters(ignore=["optimizer", "scheduler"], logger=False)
 
 

@@ -5,8 +5,12 @@ from lightning import LightningModule, Trainer
 from lightning.pytorch.cli import LRSchedulerCallable, OptimizerCallable
 from torch import nn
 from torchmetrics import MeanMetric
+from torchmetrics.classification import MulticlassConfusionMatrix
 
-from litzoo.modules.objectives import make_objective
+from litzoo.modules.objectives import Classification, Objective
+from litzoo.modules.optim import build_optimizers
+from litzoo.nets.init import init_weights
+from litzoo.tracking import log_confusion_matrix
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 STAGES = ("train", "val", "test")
@@ -21,38 +25,39 @@ class SupervisedSystem(LightningModule):
     """Trains any net that maps inputs to outputs against targets.
 
     Named architectures subclass this and only build their net. Metrics are logged as
-    ``train/…``, ``val/…`` and ``test/…``.
+    ``train/…``, ``val/…`` and ``test/…``; a classifier's confusion matrix goes to W&B.
 
     Args:
-        net: maps a batch of inputs ``(B, *input_shape)`` to outputs ``(B, num_outputs)``.
-        task: ``"classification"`` or ``"regression"``.
-        num_outputs: classes for classification, target size for regression.
-        loss: loss name; ``None`` picks the task's default (cross-entropy or MSE).
+        net: maps inputs ``(B, *input_shape)`` to outputs ``(B, objective.out_features)``.
+        objective: the task's loss, metrics and prediction rule.
+        l1: weight of an L1 penalty on all weight matrices (L2: the optimizer's weight_decay).
+        weight_init: re-initialise the net's weights (``default`` keeps PyTorch's).
         optimizer: builds the optimizer from the parameters.
-        scheduler: builds an LR scheduler from the optimizer, stepped each epoch.
+        scheduler: builds an LR scheduler from the optimizer.
         monitor: metric a plateau scheduler watches.
     """
 
     def __init__(
         self,
         net: nn.Module,
-        task: str,
-        num_outputs: int,
-        loss: str | None = None,
+        objective: Objective,
+        l1: float = 0.0,
+        weight_init: str = "default",
         optimizer: OptimizerCallable = torch.optim.Adam,
         scheduler: LRSchedulerCallable | None = None,
         monitor: str = "val/loss",
     ) -> None:
         super().__init__()
-        self.net = net
-        self.objective = make_objective(task, num_outputs, loss)
-        metrics = self.objective.metrics()
+        init_weights(net, weight_init)
+        self.net, self.objective, self.l1 = net, objective, l1
         for stage in STAGES:
-            setattr(self, f"{stage}_metrics", metrics.clone(prefix=f"{stage}/"))
+            setattr(self, f"{stage}_metrics", objective.metrics(stage))
             setattr(self, f"{stage}_loss", MeanMetric())
-        self._optimizer = optimizer
-        self._scheduler = scheduler
-        self._monitor = monitor
+        if isinstance(objective, Classification):
+            self.confusion = nn.ModuleDict(
+                {s: MulticlassConfusionMatrix(objective.num_classes, validate_args=False) for s in STAGES[1:]}
+            )
+        self._optimizer, self._scheduler, self._monitor = optimizer, scheduler, monitor
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
@@ -64,7 +69,10 @@ class SupervisedSystem(LightningModule):
         # Metrics accumulate here and are logged once per epoch: each self.log call costs
         # about a millisecond on CPU, a sizeable share of a small model's step.
         getattr(self, f"{stage}_loss").update(loss.detach())
-        getattr(self, f"{stage}_metrics").update(self.objective.predict(output.detach()), y)
+        scores = self.objective.scores(output.detach())
+        getattr(self, f"{stage}_metrics").update(scores, y)
+        if stage != "train" and hasattr(self, "confusion"):
+            self.confusion[stage].update(scores.argmax(-1), y)
         return loss
 
     def _log_epoch(self, stage: str) -> None:
@@ -73,9 +81,19 @@ class SupervisedSystem(LightningModule):
         prog_bar = stage != "train"
         self.log(f"{stage}/loss", getattr(self, f"{stage}_loss"), prog_bar=prog_bar)
         self.log_dict(getattr(self, f"{stage}_metrics"), prog_bar=prog_bar)
+        if stage != "train" and hasattr(self, "confusion"):
+            matrix = self.confusion[stage].compute()
+            self.confusion[stage].reset()
+            if self.trainer.is_global_zero and not self.trainer.sanity_checking:
+                log_confusion_matrix(self.loggers, f"{stage}/confusion_matrix", matrix, self.global_step)
+
+    def _penalty(self) -> torch.Tensor | float:
+        if not self.l1:
+            return 0.0
+        return self.l1 * sum(p.abs().sum() for p in self.net.parameters() if p.dim() > 1)
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        loss = self._step(batch, "train")
+        loss = self._step(batch, "train") + self._penalty()
         if _is_logging_step(self.trainer):
             self.log("train/loss_step", loss, prog_bar=True)
         return loss
@@ -99,11 +117,4 @@ class SupervisedSystem(LightningModule):
         return self.objective.predict(self(batch[0]))
 
     def configure_optimizers(self):  # noqa: ANN201 - Lightning accepts several shapes
-        optimizer = self._optimizer(self.parameters())
-        if self._scheduler is None:
-            return optimizer
-        scheduler = self._scheduler(optimizer)
-        return {
-            "optimizer": optimizer,
-            "lr_scheduler": {"scheduler": scheduler, "monitor": self._monitor},
-        }
+        return build_optimizers(self, self._optimizer, self._scheduler, self._monitor)

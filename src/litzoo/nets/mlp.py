@@ -9,7 +9,7 @@ from litzoo.nets.layers import make_activation
 
 
 class MLP(nn.Module):
-    """Flatten, then ``Linear -> activation -> dropout`` per hidden size, then a linear head.
+    """Flatten, then ``Linear -> [BatchNorm] -> activation -> dropout`` per hidden size, then a head.
 
     Args:
         in_features: size of one flattened input sample.
@@ -17,6 +17,7 @@ class MLP(nn.Module):
         hidden: hidden layer sizes; empty gives a single linear layer.
         activation: name of the non-linearity between layers.
         dropout: dropout probability after each hidden layer.
+        batch_norm: batch-normalise each hidden layer before its activation.
 
     Shape:
         ``(B, *)`` with ``prod(*) == in_features`` -> ``(B, out_features)``.
@@ -29,12 +30,15 @@ class MLP(nn.Module):
         hidden: Sequence[int] = (),
         activation: str = "relu",
         dropout: float = 0.0,
+        batch_norm: bool = False,
     ) -> None:
         super().__init__()
         layers: list[nn.Module] = [nn.Flatten()]
         width = in_features
         for size in hidden:
-            layers += [nn.Linear(width, size), make_activation(activation), nn.Dropout(dropout)]
+            layers.append(nn.Linear(width, size, bias=not batch_norm))
+            layers += [nn.BatchNorm1d(size)] if batch_norm else []
+            layers += [make_activation(activation), nn.Dropout(dropout)]
             width = size
         layers.append(nn.Linear(width, out_features))
         self.layers = nn.Sequential(*layers)
