@@ -63,8 +63,9 @@ def tiny_data_args(config: Path, data_dir: Path) -> list[str]:
 
 
 def data_args(data: str, data_dir: Path) -> list[str]:
-    args = ["--data", str(CONFIGS / "data" / f"{data}.yaml"), "--data.init_args.batch_size=32"]
-    if data == "mnist":
+    path = CONFIGS / "data" / f"{data}.yaml"
+    args = ["--data", str(path), "--data.init_args.batch_size=32"]
+    if "MNISTDataModule" in path.read_text():
         return [*args, f"--data.init_args.data_dir={data_dir}", "--data.init_args.val_size=32"]
     sizes = ("train_size=64", "val_size=32", "test_size=32", "seq_len=12")
     return args + [f"--data.init_args.{s}" for s in sizes]

@@ -8,14 +8,15 @@ from litzoo.data.base import TensorDataModule
 from litzoo.data.problems import PROBLEMS
 from litzoo.errors import ConfigError
 
-ProblemName = Literal["adding", "temporal_order"]
+ProblemName = Literal["adding", "temporal_order", "forecast"]
 
 
 class SequenceDataModule(TensorDataModule):
     """A synthetic sequence task with separate seeded train, val and test sets.
 
     Args:
-        problem: ``"adding"`` (regression) or ``"temporal_order"`` (4-class classification).
+        problem: ``"adding"`` (regression), ``"temporal_order"`` (4-class classification)
+            or ``"forecast"`` (next value of a noisy sine, regression).
         seq_len: time steps per sequence.
         train_size: training sequences.
         val_size: validation sequences.

@@ -62,6 +62,11 @@ class SupervisedSystem(LightningModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
 
+    def losses(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """The training objective for one batch, by name."""
+        x, y = batch
+        return {"task": self.objective.loss(self(x), y) + self._penalty()}
+
     def _step(self, batch: Batch, stage: str) -> torch.Tensor:
         x, y = batch
         output = self(x)

@@ -1,0 +1,39 @@
+"""Score generated images with a trained litzoo classifier."""
+
+import math
+
+import torch
+from lightning import LightningModule
+
+from litzoo.data.mnist import MEAN, STD
+from litzoo.errors import ConfigError
+
+
+class Judge:
+    """A frozen classifier loaded from a litzoo checkpoint (safely, ``weights_only=True``).
+
+    It expects images in [0, 1] and normalises them as the MNIST data module does. It is
+    deliberately not an ``nn.Module`` attribute of the GAN, so its weights stay out of the
+    GAN's parameters and checkpoints.
+    """
+
+    def __init__(self, checkpoint: str) -> None:
+        import litzoo.modules  # noqa: F401 - registers the classes the checkpoint may name
+
+        try:
+            model = LightningModule.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)
+        except (OSError, ValueError, KeyError, RuntimeError) as err:
+            raise ConfigError(f"cannot load the judge checkpoint {checkpoint!r}: {err}") from None
+        if not hasattr(model, "objective"):
+            raise ConfigError(f"the judge {checkpoint!r} is a {type(model).__name__}, not a classifier")
+        self.classifier = model.eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def score(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Mean top-class probability and normalised entropy of the predicted classes."""
+        self.classifier.to(images.device)
+        probs = self.classifier.objective.scores(self.classifier((images - MEAN) / STD))
+        classes = probs.shape[-1]
+        freq = torch.bincount(probs.argmax(-1), minlength=classes).float() / len(probs)
+        entropy = -(freq[freq > 0] * freq[freq > 0].log()).sum()
+        return {"confidence": probs.max(-1).values.mean(), "spread": entropy / math.log(classes)}

@@ -1,0 +1,104 @@
+"""What the autoencoder and the GAN promise beyond the parametrized model tests."""
+
+from functools import partial
+from pathlib import Path
+
+import pytest
+import torch
+from lightning import Trainer
+from PIL import Image
+from torch.utils.data import DataLoader, TensorDataset
+
+from litzoo.cli import LitzooCLI
+from litzoo.data.mnist import MEAN, STD
+from litzoo.errors import ConfigError
+from litzoo.modules import GAN, Autoencoder
+from litzoo.modules.judge import Judge
+
+from conftest import CONFIGS, data_args
+
+
+def fit(model: str, data_dir: Path, *extra: str) -> LitzooCLI:
+    args = [
+        "--config",
+        str(CONFIGS / "trainer" / "default.yaml"),
+        "--config",
+        str(CONFIGS / "logger" / "csv.yaml"),
+    ]
+    args += ["--config", str(CONFIGS / "model" / f"{model}.yaml")]
+    data = (CONFIGS / "model" / f"{model}.yaml").read_text().split("data: ../data/")[1].split(".yaml")[0]
+    return LitzooCLI(args=["fit", *args, *data_args(data, data_dir), "--trainer.max_epochs=1", *extra])
+
+
+def test_autoencoder_saves_inputs_beside_reconstructions(mnist_dir: Path) -> None:
+    cli = fit("autoencoder", mnist_dir, "--model.init_args.num_images=4")
+    png = Path(cli.trainer.default_root_dir) / "reconstructions" / "epoch_000.png"
+    width, height = Image.open(png).size
+    assert (width, height) == (2 + 8 * 30, 2 + 30)  # one row: 4 inputs, each beside its reconstruction
+    assert "test/recon_mae" in cli.trainer.callback_metrics
+
+
+def test_conv_autoencoder_refuses_sequences() -> None:
+    with pytest.raises(ConfigError, match="variant: mlp"):
+        Autoencoder(input_shape=(50, 2), variant="conv")
+    assert Autoencoder(input_shape=(1, 28, 28), variant="conv")(torch.zeros(2, 1, 28, 28)).shape == (
+        2,
+        1,
+        28,
+        28,
+    )
+
+
+def test_gan_learns_to_draw_the_one_image_it_sees() -> None:
+    torch.manual_seed(0)
+    target = torch.zeros(1, 28, 28)
+    target[:, 8:20, 12:16] = 1.0  # a bar, the whole data set
+    loader = DataLoader(TensorDataset(target.expand(64, -1, -1, -1).clone(), torch.zeros(64)), batch_size=32)
+    adam = partial(torch.optim.Adam, lr=2e-3, betas=(0.5, 0.999))
+    gan = GAN(generator_hidden=[64], discriminator_hidden=[64], optimizer=adam)
+
+    def error() -> float:
+        gan.eval()
+        with torch.no_grad():
+            mse = float((gan(torch.randn(256, 64)) - target).pow(2).mean())
+        gan.train()
+        return mse
+
+    before = error()
+    trainer = Trainer(max_steps=300, logger=False, enable_checkpointing=False, enable_progress_bar=False)
+    trainer.fit(gan, train_dataloaders=loader)
+    after = error()
+    assert after < 0.2 * before, f"sample error {before:.4f} -> {after:.4f}"
+
+
+def _classifier(mnist_dir: Path) -> str:
+    cli = fit("mlp", mnist_dir, "--model.init_args.hidden=[32]")
+    return cli.trainer.checkpoint_callback.best_model_path
+
+
+def test_judge_scores_confidence_and_class_spread(mnist_dir: Path) -> None:
+    judge = Judge(_classifier(mnist_dir))
+    from litzoo.data.mnist import load_mnist
+
+    images = load_mnist(mnist_dir, train=False, download=False)[0] * STD + MEAN  # back to [0, 1]
+    varied = judge.score(images)
+    same = judge.score(images[:1].expand(50, -1, -1, -1))
+    assert 0.0 < varied["spread"] <= 1.0 and 0.1 <= varied["confidence"] <= 1.0
+    assert same["spread"] == 0.0  # one image, one class: total mode collapse
+
+
+def test_gan_with_a_judge_logs_sample_quality(mnist_dir: Path) -> None:
+    cli = fit(
+        "gan",
+        mnist_dir,
+        f"--model.init_args.judge={_classifier(mnist_dir)}",
+        "--model.init_args.judge_samples=64",
+    )
+    metrics = cli.trainer.callback_metrics
+    assert {"test/judge_confidence", "test/judge_spread", "test/d_real_acc"} <= set(metrics)
+    assert (Path(cli.trainer.default_root_dir) / "samples" / "epoch_000.png").is_file()
+
+
+def test_a_missing_judge_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot load the judge"):
+        Judge(str(tmp_path / "nope.ckpt"))
