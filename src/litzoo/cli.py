@@ -15,7 +15,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from litzoo.callbacks import LogConfig
 from litzoo.errors import LitzooError
 from litzoo.parser import LitzooParser
-from litzoo.report import print_run_summary
+from litzoo.report import fit_stats, print_run_summary, write_results
 
 # The run folder is handed to DDP child processes through the environment so every rank
 # agrees on it; the owner's pid tells a child (reuse it) from a second run in one process.
@@ -71,15 +71,21 @@ class LitzooCLI(LightningCLI):
                 raise
             raise cause from None
 
+    def before_fit(self) -> None:
+        self._fit_started = time.perf_counter()
+
     def after_fit(self) -> None:
         config = self.config[self.subcommand]
         if not config.test_after_fit or self.trainer.interrupted:
             return
+        stats = fit_stats(self.trainer, time.perf_counter() - self._fit_started)
         best = getattr(self.trainer.checkpoint_callback, "best_model_path", "") or None
         results = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best, weights_only=True)
         log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
         if self.trainer.is_global_zero:
-            print_run_summary(self.trainer, results[0] if results else {}, best, log_dir)
+            metrics = results[0] if results else {}
+            write_results(self.trainer, metrics, stats, best)
+            print_run_summary(self.trainer, metrics, best, log_dir)
 
     def after_predict(self) -> None:
         _save_predictions(self.trainer)

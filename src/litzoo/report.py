@@ -1,5 +1,6 @@
 """What a user reads at the end of a run: the metrics and where everything went."""
 
+import json
 from pathlib import Path
 
 from lightning import Trainer
@@ -26,3 +27,20 @@ def print_run_summary(
         elif logger.log_dir:
             lines.append(f"  {type(logger).__name__} files: {logger.log_dir}")
     print("\n".join(lines), flush=True)
+
+
+def fit_stats(trainer: Trainer, seconds: float) -> dict[str, float]:
+    """Epochs run, wall time and training samples per second of a finished fit."""
+    loader = trainer.train_dataloader
+    batch_size = getattr(loader, "batch_size", None) or 0
+    samples = trainer.current_epoch * trainer.num_training_batches * batch_size * trainer.world_size
+    return {"epochs": trainer.current_epoch, "wall_s": seconds, "samples_per_s": samples / max(seconds, 1e-9)}
+
+
+def write_results(
+    trainer: Trainer, metrics: dict[str, float], stats: dict[str, float], checkpoint: str | None
+) -> Path:
+    """Save the test metrics and fit statistics as ``<run folder>/results.json``."""
+    path = Path(trainer.default_root_dir) / "results.json"
+    path.write_text(json.dumps({"test": metrics, **stats, "checkpoint": checkpoint}, indent=2) + "\n")
+    return path
