@@ -9,6 +9,7 @@ MODEL ?= mlp
 # The model config names its own default data (its `data:` line); DATA= overrides it.
 DEFAULT_DATA = $(shell sed -n 's|^data: *\.\./data/\(.*\)\.yaml.*|\1|p' configs/model/$(MODEL).yaml 2>/dev/null)
 DATA ?= $(DEFAULT_DATA)
+EXPERIMENT ?=
 TRAINER ?= default
 LOGGER ?= wandb
 DATA_DIR ?= ./data
@@ -18,25 +19,29 @@ MODELS := $(sort $(basename $(notdir $(wildcard configs/model/*.yaml))))
 DATAS := $(sort $(basename $(notdir $(wildcard configs/data/*.yaml))))
 TRAINERS := $(sort $(basename $(notdir $(wildcard configs/trainer/*.yaml))))
 LOGGERS := $(sort $(basename $(notdir $(wildcard configs/logger/*.yaml))))
+EXPERIMENTS := $(sort $(basename $(notdir $(wildcard configs/experiment/*.yaml))))
 
 # Each stacked config overrides the ones before it; ARGS come last and win.
+# EXPERIMENT=<name> replaces MODEL and DATA with configs/experiment/<name>.yaml.
+DATA_FILE = $(if $(EXPERIMENT),configs/experiment/$(EXPERIMENT).yaml,configs/data/$(DATA).yaml)
 CONFIGS = --config configs/trainer/default.yaml \
 	$(if $(filter-out default,$(TRAINER)),--config configs/trainer/$(TRAINER).yaml) \
 	--config configs/logger/$(LOGGER).yaml \
-	--config configs/model/$(MODEL).yaml \
-	--data configs/data/$(DATA).yaml \
-	$(if $(shell grep -l '^ *data_dir:' configs/data/$(DATA).yaml 2>/dev/null),--data.init_args.data_dir=$(DATA_DIR))
+	$(if $(EXPERIMENT),--config configs/experiment/$(EXPERIMENT).yaml,\
+	  --config configs/model/$(MODEL).yaml --data configs/data/$(DATA).yaml) \
+	$(if $(shell grep -l '^ *data_dir:' $(DATA_FILE) 2>/dev/null),--data.init_args.data_dir=$(DATA_DIR))
 
-.PHONY: help train fit validate test test-all lint format bench clean check-choice
+.PHONY: help train test test-all lint format bench results clean check-choice
 
 help:  ## list targets, models and data
 	@echo "litzoo targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "variables: MODEL=$(MODEL) DATA=<model default> TRAINER=$(TRAINER) LOGGER=$(LOGGER) DATA_DIR=$(DATA_DIR) ARGS=..."
+	@echo "variables: MODEL=$(MODEL) DATA=<model default> EXPERIMENT= TRAINER=$(TRAINER) LOGGER=$(LOGGER) DATA_DIR=$(DATA_DIR) ARGS=..."
 	@echo "models:    $(MODELS)"
 	@echo "data:      $(DATAS)"
 	@echo "trainers:  $(TRAINERS)"
 	@echo "loggers:   $(LOGGERS)"
+	@echo "experiments (make train EXPERIMENT=<name>): $(EXPERIMENTS)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,8 +50,12 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 check-choice:
+ifeq ($(EXPERIMENT),)
 	@$(call check,MODEL,$(MODEL),$(MODELS))
 	@$(call check,DATA,$(DATA),$(DATAS))
+else
+	@$(call check,EXPERIMENT,$(EXPERIMENT),$(EXPERIMENTS))
+endif
 	@$(call check,TRAINER,$(TRAINER),$(TRAINERS))
 	@$(call check,LOGGER,$(LOGGER),$(LOGGERS))
 
@@ -72,6 +81,9 @@ format: $(STAMP)  ## apply ruff formatting and safe fixes
 
 bench: $(STAMP)  ## seconds per epoch: litzoo vs a plain PyTorch loop vs a per-sample DataLoader
 	$(PY) scripts/bench.py --data-dir $(DATA_DIR) $(ARGS)
+
+results: $(STAMP)  ## run every reference experiment (long) and write the README's results table
+	$(PY) scripts/results.py --data-dir $(DATA_DIR) $(ARGS)
 
 clean:  ## remove run outputs (keeps .venv and data)
 	rm -rf runs wandb lightning_logs .pytest_cache

@@ -12,6 +12,7 @@ from litzoo.data.mnist_files import FILES
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 MODEL_CONFIGS = sorted((CONFIGS / "model").glob("*.yaml"))
+EXPERIMENT_CONFIGS = sorted((CONFIGS / "experiment").glob("*.yaml"))
 
 
 @pytest.fixture(autouse=True)
@@ -64,8 +65,13 @@ def tiny_data_args(config: Path, data_dir: Path) -> list[str]:
 
 def data_args(data: str, data_dir: Path) -> list[str]:
     path = CONFIGS / "data" / f"{data}.yaml"
-    args = ["--data", str(path), "--data.init_args.batch_size=32"]
-    if "MNISTDataModule" in path.read_text():
+    return ["--data", str(path), *shrink_data(path.read_text(), data_dir)]
+
+
+def shrink_data(config_text: str, data_dir: Path) -> list[str]:
+    """Overrides that make the data a config names tiny (MNIST from ``data_dir``)."""
+    args = ["--data.init_args.batch_size=32"]
+    if "MNISTDataModule" in config_text:
         return [*args, f"--data.init_args.data_dir={data_dir}", "--data.init_args.val_size=32"]
     sizes = ("train_size=64", "val_size=32", "test_size=32", "seq_len=12")
     return args + [f"--data.init_args.{s}" for s in sizes]

@@ -2,14 +2,19 @@
 
 import importlib
 import inspect
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from litzoo.__main__ import main
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from results import targets  # noqa: E402
 
-from conftest import CONFIGS
+from litzoo.__main__ import main
+from litzoo.cli import LitzooCLI
+
+from conftest import CONFIGS, EXPERIMENT_CONFIGS, shrink_data
 
 DATA_CONFIGS = sorted((CONFIGS / "data").glob("*.yaml"))
 OVERLAYS = sorted((CONFIGS / "trainer").glob("*.yaml")) + sorted((CONFIGS / "logger").glob("*.yaml"))
@@ -39,3 +44,24 @@ def test_data_configs_validate_and_list_every_option(capsys: pytest.CaptureFixtu
     params = set(inspect.signature(getattr(importlib.import_module(module), name)).parameters)
     assert set(spec["init_args"]) == params
     assert config["data"]["class_path"] == spec["class_path"]
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENT_CONFIGS, ids=lambda p: p.stem)
+def test_experiments_validate_and_state_a_target(capsys: pytest.CaptureFixture, experiment: Path) -> None:
+    config = parses(capsys, "--config", str(experiment))
+    assert config["model"]["class_path"].startswith("litzoo.modules.")
+    assert targets(experiment), "an experiment says what it must reach: '# target: <metric> >= <value>'"
+    assert all(metric.startswith("test/") for metric, _, _ in targets(experiment))
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENT_CONFIGS, ids=lambda p: p.stem)
+def test_experiments_run_on_tiny_data(experiment: Path, mnist_dir: Path) -> None:
+    args = [
+        "--config",
+        str(CONFIGS / "trainer" / "default.yaml"),
+        "--config",
+        str(CONFIGS / "logger" / "csv.yaml"),
+    ]
+    args += ["--config", str(experiment), *shrink_data(experiment.read_text(), mnist_dir)]
+    cli = LitzooCLI(args=["fit", *args, "--trainer.fast_dev_run=true"])
+    assert cli.trainer.state.finished and cli.trainer.global_step >= 1
