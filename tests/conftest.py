@@ -57,10 +57,29 @@ def mnist_dir(tmp_path: Path) -> Path:
     return make_mnist(tmp_path / "data")
 
 
+# The default trainer with the CSV logger: what most tests fit with.
+BASE = [
+    "--config",
+    str(CONFIGS / "trainer" / "default.yaml"),
+    "--config",
+    str(CONFIGS / "logger" / "csv.yaml"),
+]
+
+
+def default_data(model_config: Path) -> str:
+    """The data a model config names on its ``data: ../data/<name>.yaml`` line."""
+    return model_config.read_text().split("data: ../data/")[1].split(".yaml")[0]
+
+
 def tiny_data_args(config: Path, data_dir: Path) -> list[str]:
     """CLI arguments that shrink a model config's default data to a few batches."""
-    data = config.read_text().split("data: ../data/")[1].split(".yaml")[0]
-    return data_args(data, data_dir)
+    return data_args(default_data(config), data_dir)
+
+
+def model_args(model: str, data_dir: Path, data: str | None = None) -> list[str]:
+    """``BASE``, a model config, and its default (or the given) data made tiny."""
+    config = CONFIGS / "model" / f"{model}.yaml"
+    return [*BASE, "--config", str(config), *data_args(data or default_data(config), data_dir)]
 
 
 def data_args(data: str, data_dir: Path) -> list[str]:

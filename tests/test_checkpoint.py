@@ -8,17 +8,11 @@ from lightning import Trainer
 from litzoo.cli import LitzooCLI
 from litzoo.modules import MLP
 
-from conftest import CONFIGS, data_args
+from conftest import model_args
 
 
 def test_best_checkpoint_reloads_safely_and_reproduces_test_metrics(mnist_dir: Path) -> None:
-    args = [
-        "--config",
-        str(CONFIGS / "trainer" / "default.yaml"),
-        "--config",
-        str(CONFIGS / "logger" / "csv.yaml"),
-    ]
-    args += ["--config", str(CONFIGS / "model" / "mlp.yaml"), *data_args("mnist", mnist_dir)]
+    args = model_args("mlp", mnist_dir)
     cli = LitzooCLI(args=["fit", *args, "--trainer.max_epochs=2", "--model.init_args.hidden=[32]"])
     best = cli.trainer.checkpoint_callback.best_model_path
     reported = {k: float(v) for k, v in cli.trainer.callback_metrics.items()}
@@ -32,13 +26,7 @@ def test_best_checkpoint_reloads_safely_and_reproduces_test_metrics(mnist_dir: P
 
 
 def test_saved_config_and_checkpoint_drive_predict(mnist_dir: Path) -> None:
-    args = [
-        "--config",
-        str(CONFIGS / "trainer" / "default.yaml"),
-        "--config",
-        str(CONFIGS / "logger" / "csv.yaml"),
-    ]
-    args += ["--config", str(CONFIGS / "model" / "mlp.yaml"), *data_args("mnist", mnist_dir)]
+    args = model_args("mlp", mnist_dir)
     fit = LitzooCLI(args=["fit", *args, "--trainer.max_epochs=1", "--model.init_args.hidden=[16]"])
     config = Path(fit.trainer.log_dir) / "config.yaml"
     last = Path(fit.trainer.default_root_dir) / "checkpoints" / "last.ckpt"

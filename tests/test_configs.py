@@ -14,7 +14,7 @@ from results import targets  # noqa: E402
 from litzoo.__main__ import main
 from litzoo.cli import LitzooCLI
 
-from conftest import CONFIGS, EXPERIMENT_CONFIGS, shrink_data
+from conftest import BASE, CONFIGS, EXPERIMENT_CONFIGS, shrink_data
 
 DATA_CONFIGS = sorted((CONFIGS / "data").glob("*.yaml"))
 OVERLAYS = sorted((CONFIGS / "trainer").glob("*.yaml")) + sorted((CONFIGS / "logger").glob("*.yaml"))
@@ -56,12 +56,6 @@ def test_experiments_validate_and_state_a_target(capsys: pytest.CaptureFixture, 
 
 @pytest.mark.parametrize("experiment", EXPERIMENT_CONFIGS, ids=lambda p: p.stem)
 def test_experiments_run_on_tiny_data(experiment: Path, mnist_dir: Path) -> None:
-    args = [
-        "--config",
-        str(CONFIGS / "trainer" / "default.yaml"),
-        "--config",
-        str(CONFIGS / "logger" / "csv.yaml"),
-    ]
-    args += ["--config", str(experiment), *shrink_data(experiment.read_text(), mnist_dir)]
+    args = [*BASE, "--config", str(experiment), *shrink_data(experiment.read_text(), mnist_dir)]
     cli = LitzooCLI(args=["fit", *args, "--trainer.fast_dev_run=true"])
     assert cli.trainer.state.finished and cli.trainer.global_step >= 1

@@ -7,20 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIGS, data_args
+from conftest import model_args
 
 
 @pytest.mark.slow
 def test_ddp_on_two_cpu_processes_trains_and_agrees_on_one_run_folder(
     mnist_dir: Path, tmp_path: Path
 ) -> None:
-    args = [
-        "--config",
-        str(CONFIGS / "trainer" / "default.yaml"),
-        "--config",
-        str(CONFIGS / "logger" / "csv.yaml"),
-    ]
-    args += ["--config", str(CONFIGS / "model" / "mlp.yaml"), *data_args("mnist", mnist_dir)]
+    args = model_args("mlp", mnist_dir)
     args += [
         "--model.init_args.hidden=[32]",
         "--trainer.max_epochs=2",

@@ -8,7 +8,7 @@ import torch
 from litzoo.cli import LitzooCLI
 from litzoo.errors import ConfigError
 
-from conftest import CONFIGS, data_args
+from conftest import model_args
 
 OPT = "--model.init_args.optimizer"
 SCHED = "--model.init_args.scheduler"
@@ -37,13 +37,7 @@ SCHEDULERS = {
 
 
 def fit_mlp(mnist_dir: Path, *extra: str, data: str = "mnist") -> LitzooCLI:
-    args = [
-        "--config",
-        str(CONFIGS / "trainer" / "default.yaml"),
-        "--config",
-        str(CONFIGS / "logger" / "csv.yaml"),
-    ]
-    args += ["--config", str(CONFIGS / "model" / "mlp.yaml"), *data_args(data, mnist_dir)]
+    args = model_args("mlp", mnist_dir, data)
     args += [
         "--model.init_args.hidden=[16]",
         f"{SCHED}=null",

@@ -15,19 +15,11 @@ from litzoo.errors import ConfigError
 from litzoo.modules import GAN, Autoencoder
 from litzoo.modules.judge import Judge
 
-from conftest import CONFIGS, data_args
+from conftest import model_args
 
 
 def fit(model: str, data_dir: Path, *extra: str) -> LitzooCLI:
-    args = [
-        "--config",
-        str(CONFIGS / "trainer" / "default.yaml"),
-        "--config",
-        str(CONFIGS / "logger" / "csv.yaml"),
-    ]
-    args += ["--config", str(CONFIGS / "model" / f"{model}.yaml")]
-    data = (CONFIGS / "model" / f"{model}.yaml").read_text().split("data: ../data/")[1].split(".yaml")[0]
-    return LitzooCLI(args=["fit", *args, *data_args(data, data_dir), "--trainer.max_epochs=1", *extra])
+    return LitzooCLI(args=["fit", *model_args(model, data_dir), "--trainer.max_epochs=1", *extra])
 
 
 def test_autoencoder_saves_inputs_beside_reconstructions(mnist_dir: Path) -> None:
