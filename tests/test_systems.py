@@ -94,3 +94,8 @@ def test_gan_with_a_judge_logs_sample_quality(mnist_dir: Path) -> None:
 def test_a_missing_judge_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot load the judge"):
         Judge(str(tmp_path / "nope.ckpt"))
+
+
+def test_gan_refuses_normalised_pixels(mnist_dir: Path) -> None:
+    with pytest.raises(ConfigError, match="mnist_pixels"):
+        fit("gan", mnist_dir, "--data.init_args.normalize=true")

@@ -56,7 +56,10 @@ class GAN(LightningModule):
     ) -> None:
         super().__init__()
         if len(input_shape) != 3:
-            raise ConfigError(f"the GAN generates images (C, H, W), but the data gives {tuple(input_shape)}")
+            raise ConfigError(
+                f"the GAN generates images (C, H, W), but the data gives {tuple(input_shape)}; "
+                "use DATA=mnist_pixels"
+            )
         self.save_hyperparameters(ignore=["optimizer"], logger=False)
         self.automatic_optimization = False
         self.generator = Generator(latent_dim, input_shape, generator_hidden)
@@ -86,6 +89,11 @@ class GAN(LightningModule):
         return {"discriminator": d_loss, "generator": g_loss}
 
     def training_step(self, batch: Batch, batch_idx: int) -> None:
+        if self.global_step == 0 and (batch[0].min() < 0 or batch[0].max() > 1):
+            raise ConfigError(
+                "the GAN's generator draws pixels in [0, 1], but the data's lie outside it; "
+                "use DATA=mnist_pixels (or --data.init_args.normalize=false)"
+            )
         opt_g, opt_d = self.optimizers()
         losses = self.losses(batch)
         # The generator loss goes through the discriminator: step D only after G's
