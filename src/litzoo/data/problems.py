@@ -66,8 +66,8 @@ def forecast(n: int, seq_len: int, g: torch.Generator) -> tuple[torch.Tensor, to
     """Noisy sines: predict the next clean value of a sine seen through noise.
 
     Each sequence has its own amplitude (0.5-1.5), period (8-40 steps) and phase, plus
-    Gaussian noise of std 0.1. Repeating the last noisy value scores MSE of about 0.06 on
-    average; a model that infers the sine does far better.
+    Gaussian noise of std 0.1. Repeating the last noisy value scores an MSE of about 0.074
+    (the targets' variance is about 0.54); a model that infers the sine does far better.
     """
     amplitude = 0.5 + torch.rand(n, 1, generator=g)
     omega = 2 * math.pi / (8 + 32 * torch.rand(n, 1, generator=g))
