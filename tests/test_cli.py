@@ -100,3 +100,27 @@ def test_make_train_lstm_end_to_end_with_offline_wandb(tmp_path: Path) -> None:
     expected = {"train/loss_step", "train/loss", "train/r2", "val/loss", "val/r2", "test/mse", "lr-Adam"}
     assert expected <= logged
     assert {row["epoch"] for row in history if "val/loss" in row} == {0, 1}
+
+
+def test_run_folder_is_shared_with_child_ranks_but_new_for_each_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jsonargparse import Namespace
+
+    from litzoo import cli
+
+    config = Namespace(
+        model=Namespace(class_path="litzoo.modules.LSTM", init_args=Namespace()),
+        data=Namespace(class_path="litzoo.data.SequenceDataModule", init_args=Namespace(problem="adding")),
+        trainer=Namespace(default_root_dir=None),
+    )
+    monkeypatch.setattr(cli.time, "strftime", lambda fmt: "T1")
+    first = cli._run_dir(config)
+    assert first == Path("runs/lstm-adding/T1")
+    monkeypatch.setenv(cli.RUN_DIR_OWNER_ENV, "another-process")  # as a DDP child sees it
+    assert cli._run_dir(config) == first
+    monkeypatch.setattr(cli.time, "strftime", lambda fmt: "T2")
+    monkeypatch.setenv(cli.RUN_DIR_OWNER_ENV, str(os.getpid()))  # a second run in this process
+    assert cli._run_dir(config) == Path("runs/lstm-adding/T2")
+    monkeypatch.delenv(cli.RUN_DIR_ENV)
+    monkeypatch.setenv("SLURM_JOB_ID", "42")
+    monkeypatch.setenv("SLURM_STEP_ID", "3")
+    assert cli._run_dir(config) == Path("runs/lstm-adding/slurm-42.3")

@@ -122,13 +122,20 @@ def _run_dir(config: Namespace) -> Path:
         return Path(os.environ[RUN_DIR_ENV])
     model = _short_name(config.get("model"))
     data = _short_name(config.get("data"))
-    job = os.environ.get("SLURM_JOB_ID") or os.environ.get("TORCHELASTIC_RUN_ID")
-    stamp = job if job and job != "none" else time.strftime("%Y%m%d-%H%M%S")
+    stamp = _job_id() or time.strftime("%Y%m%d-%H%M%S")
     root = Path(config.trainer.default_root_dir or "runs")
     run_dir = root / f"{model}-{data}" / stamp
     os.environ[RUN_DIR_ENV] = str(run_dir)
     os.environ[RUN_DIR_OWNER_ENV] = str(os.getpid())
     return run_dir
+
+
+def _job_id() -> str | None:
+    """An id every rank of a SLURM step or a torchrun job shares, when there is one."""
+    if os.environ.get("SLURM_JOB_ID"):
+        return f"slurm-{os.environ['SLURM_JOB_ID']}.{os.environ.get('SLURM_STEP_ID', '0')}"
+    run_id = os.environ.get("TORCHELASTIC_RUN_ID")
+    return f"torchrun-{run_id}" if run_id and run_id != "none" else None
 
 
 def _short_name(section: object) -> str:
