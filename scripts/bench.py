@@ -36,12 +36,14 @@ from litzoo.data.mnist_files import resolve_mnist_root
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def build(data_dir: str, batch_size: int | None):
+def build(data_dir: str, batch_size: int | None, val_size: int | None = None):
     """The model and data module exactly as ``make train`` builds them."""
     args = ["--config", str(ROOT / "configs/model/mlp.yaml"), "--data", str(ROOT / "configs/data/mnist.yaml")]
     args += [f"--data.init_args.data_dir={data_dir}", "--trainer.logger=false"]
     if batch_size:
         args.append(f"--data.init_args.batch_size={batch_size}")
+    if val_size:
+        args.append(f"--data.init_args.val_size={val_size}")
     cli = LitzooCLI(args=args, run=False)
     cli.datamodule.prepare_data()
     cli.datamodule.setup("fit")
@@ -131,17 +133,18 @@ def main() -> None:
     parser.add_argument("--data-dir", default="./data", help="folder holding MNIST/raw")
     parser.add_argument("--rounds", type=int, default=3, help="timed epochs of each loop")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the config's")
+    parser.add_argument("--val-size", type=int, default=None, help="default: the config's")
     parser.add_argument("--workers", type=int, default=0, help="DataLoader workers of the tutorial loop")
     args = parser.parse_args()
     torch.set_num_threads(torch.get_num_threads())
 
     seed_everything(0, verbose=False)
-    model, dm = build(args.data_dir, args.batch_size)
+    model, dm = build(args.data_dir, args.batch_size, args.val_size)
     batch_size = dm.batch_size
     x, y = dm.splits["train"]
-    plain_model, _ = build(args.data_dir, args.batch_size)
-    plain_opt = plain_model.configure_optimizers()
-    floor_src, _ = build(args.data_dir, args.batch_size)
+    plain_model, _ = build(args.data_dir, args.batch_size, args.val_size)
+    plain_opt = plain_model._optimizer(plain_model.parameters())
+    floor_src, _ = build(args.data_dir, args.batch_size, args.val_size)
     floor = Floor(floor_src.net, floor_src._optimizer)
 
     loops = {
@@ -157,10 +160,9 @@ def main() -> None:
             for name, run in loops.items():
                 times[name].append(run())
             print(f"round {r + 1}: " + "  ".join(f"{k} {v[-1]:.3f}s" for k, v in times.items()), flush=True)
-    tut_model, _ = build(args.data_dir, args.batch_size)
-    tutorial = tutorial_epoch(
-        tut_model, tut_model.configure_optimizers(), args.data_dir, batch_size, args.workers
-    )
+    tut_model, _ = build(args.data_dir, args.batch_size, args.val_size)
+    tut_opt = tut_model._optimizer(tut_model.parameters())
+    tutorial = tutorial_epoch(tut_model, tut_opt, args.data_dir, batch_size, args.workers)
 
     plain, lit, low = (statistics.median(times[k]) for k in ("plain", "litzoo", "floor"))
     print(f"\nMLP on MNIST, {len(x)} training images, batch {batch_size}, {torch.get_num_threads()} threads")
