@@ -63,7 +63,7 @@ class MNISTDataModule(TensorDataModule):
         digits: list[int] | None = None,
         augment: bool = False,
         normalize: bool = True,
-        batch_size: int = 128,
+        batch_size: int = 256,
         seed: int = 42,
         download: bool = True,
     ) -> None:
