@@ -4,7 +4,6 @@ from typing import Any
 
 from lightning import LightningModule
 from lightning.pytorch.cli import LRSchedulerCallable, OptimizerCallable
-from torch import nn
 
 
 def build_optimizers(
@@ -12,7 +11,6 @@ def build_optimizers(
     optimizer: OptimizerCallable,
     scheduler: LRSchedulerCallable | None,
     monitor: str = "val/loss",
-    params: nn.Module | None = None,
 ) -> Any:
     """Return what ``configure_optimizers`` returns for one optimizer and scheduler.
 
@@ -20,7 +18,7 @@ def build_optimizers(
     optimizer steps and is stepped every batch; any other is stepped every epoch, and
     a plateau scheduler watches ``monitor``.
     """
-    opt = optimizer((params or module).parameters())
+    opt = optimizer(module.parameters())
     if scheduler is None:
         return opt
     # jsonargparse gives a functools.partial whose keywords hold the configured arguments.
