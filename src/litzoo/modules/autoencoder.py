@@ -11,10 +11,8 @@ from torchmetrics import MeanAbsoluteError, MeanMetric
 from litzoo.errors import ConfigError
 from litzoo.images import save_and_log_grid
 from litzoo.modules.optim import build_optimizers
+from litzoo.modules.supervised import STAGES, Batch
 from litzoo.nets.autoencoder import ConvAutoencoder, MLPAutoencoder
-
-Batch = tuple[torch.Tensor, torch.Tensor]
-STAGES = ("train", "val", "test")
 
 
 class Autoencoder(LightningModule):

@@ -9,9 +9,8 @@ from torchmetrics import MeanMetric
 from litzoo.errors import ConfigError
 from litzoo.images import save_and_log_grid
 from litzoo.modules.judge import Judge
+from litzoo.modules.supervised import Batch
 from litzoo.nets.gan import Discriminator, Generator
-
-Batch = tuple[torch.Tensor, torch.Tensor]
 
 
 class GAN(LightningModule):
