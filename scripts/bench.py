@@ -1,7 +1,7 @@
 """Seconds per training epoch of the MLP on MNIST: litzoo vs a plain loop vs a tutorial pipeline.
 
-All three train the same model (configs/model/mlp.yaml) with the same batch size and the
-same optimizer, measured in one process, interleaved, so the ratios compare like with like:
+All loops train one and the same MLP (configs/model/mlp.yaml: the very same parameters),
+each with a fresh optimizer from the config, at the same batch size, in one process:
 
 * litzoo: the Lightning Trainer over the in-memory MNIST data module with the callbacks
   of configs/trainer/default.yaml (checkpoint, LR monitor, progress bar) and a CSV
@@ -13,13 +13,21 @@ same optimizer, measured in one process, interleaved, so the ratios compare like
 * tutorial: a torchvision ``MNIST`` dataset with per-sample ``ToTensor``/``Normalize``
   transforms and a ``DataLoader``, the loop most tutorials show.
 
-The last line is ``overhead_ratio=<litzoo / plain>``.
+It also times one epoch of batches alone (no training) from each data pipeline.
+
+Measurement: a warm-up epoch of each loop, then ``--rounds`` rounds of one epoch of every
+loop, the order rotating each round so that no loop always follows the same one. A loop's
+figure is its fastest epoch (as ``timeit`` does): on a shared machine noise from other
+processes only ever adds time, so the minimum is the least disturbed measurement. Medians
+are printed beside it. The last line is ``overhead_ratio=<litzoo / plain>``.
 """
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -92,15 +100,18 @@ def lightning_epoch(model, datamodule, log_dir: str) -> float:
     return timer.seconds[0]
 
 
-def plain_epoch(model, optimizer, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> float:
+def plain_epoch(
+    net: torch.nn.Module, make_optimizer, x: torch.Tensor, y: torch.Tensor, batch_size: int
+) -> float:
     """The loop a careful PyTorch user writes over in-memory tensors."""
-    model.train()
+    optimizer = make_optimizer(net.parameters())
+    net.train()
     start = time.perf_counter()
     correct = torch.zeros((), dtype=torch.long)
     total_loss = torch.zeros(())
     for idx in torch.randperm(len(x)).split(batch_size):
         inputs, targets = x[idx], y[idx]
-        output = model(inputs)
+        output = net(inputs)
         loss = torch.nn.functional.cross_entropy(output, targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -110,20 +121,48 @@ def plain_epoch(model, optimizer, x: torch.Tensor, y: torch.Tensor, batch_size: 
     return time.perf_counter() - start
 
 
-def tutorial_epoch(model, optimizer, data_dir: str, batch_size: int, workers: int) -> float:
+def tutorial_loader(data_dir: str, batch_size: int, workers: int) -> DataLoader:
     """The per-sample pipeline: PIL image -> ToTensor -> Normalize -> collate, each sample."""
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
     root = resolve_mnist_root(Path(data_dir), download=False)
     ds = datasets.MNIST(str(root), train=True, transform=tf)
-    loader = DataLoader(ds, batch_size=batch_size, shuffle=True, num_workers=workers)
-    model.train()
+    return DataLoader(ds, batch_size=batch_size, shuffle=True, num_workers=workers)
+
+
+def tutorial_epoch(net: torch.nn.Module, make_optimizer, loader: DataLoader) -> float:
+    """The loop most tutorials show, over a per-sample DataLoader."""
+    optimizer = make_optimizer(net.parameters())
+    net.train()
     start = time.perf_counter()
     for inputs, targets in loader:
-        loss = torch.nn.functional.cross_entropy(model(inputs), targets)
+        loss = torch.nn.functional.cross_entropy(net(inputs), targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
     return time.perf_counter() - start
+
+
+def data_epoch(loader: DataLoader) -> float:
+    """One epoch of batches and nothing else: what the data pipeline costs on its own."""
+    start = time.perf_counter()
+    for _ in loader:
+        pass
+    return time.perf_counter() - start
+
+
+def measure(
+    loops: dict[str, Callable[[], float]], rounds: int, warm_up: tuple[str, ...]
+) -> dict[str, list[float]]:
+    """Seconds of each loop's epochs: ``rounds`` rounds, the order rotating every round."""
+    for name in warm_up:
+        loops[name]()
+    times: dict[str, list[float]] = {name: [] for name in loops}
+    names = list(loops)
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            times[name].append(loops[name]())
+        print(f"round {r + 1}: " + "  ".join(f"{k} {v[-1]:.3f}s" for k, v in times.items()), flush=True)
+    return times
 
 
 def main() -> None:
@@ -131,47 +170,51 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data-dir", default="./data", help="folder holding MNIST/raw")
-    parser.add_argument("--rounds", type=int, default=3, help="timed epochs of each loop")
+    parser.add_argument("--rounds", type=int, default=5, help="timed epochs of each loop")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the config's")
     parser.add_argument("--val-size", type=int, default=None, help="default: the config's")
     parser.add_argument("--workers", type=int, default=0, help="DataLoader workers of the tutorial loop")
     args = parser.parse_args()
-    torch.set_num_threads(torch.get_num_threads())
+    sys.argv[1:] = []  # the config for LightningCLI comes from build(), not the command line
 
     seed_everything(0, verbose=False)
     model, dm = build(args.data_dir, args.batch_size, args.val_size)
-    batch_size = dm.batch_size
+    net, make_optimizer, batch_size = model.net, model._optimizer, dm.batch_size
     x, y = dm.splits["train"]
-    plain_model, _ = build(args.data_dir, args.batch_size, args.val_size)
-    plain_opt = plain_model._optimizer(plain_model.parameters())
-    floor_src, _ = build(args.data_dir, args.batch_size, args.val_size)
-    floor = Floor(floor_src.net, floor_src._optimizer)
-
-    loops = {
-        "plain": lambda: plain_epoch(plain_model, plain_opt, x, y, batch_size),
-        "litzoo": lambda: lightning_epoch(model, dm, log_dir),
-        "floor": lambda: lightning_epoch(floor, dm, log_dir),
-    }
-    times: dict[str, list[float]] = {name: [] for name in loops}
+    floor = Floor(net, make_optimizer)
+    loader = tutorial_loader(args.data_dir, batch_size, args.workers)
     with tempfile.TemporaryDirectory() as log_dir:
-        for run in loops.values():
-            run()  # warm-up, not timed
-        for r in range(args.rounds):  # interleaved, so drifts in machine load hit all alike
-            for name, run in loops.items():
-                times[name].append(run())
-            print(f"round {r + 1}: " + "  ".join(f"{k} {v[-1]:.3f}s" for k, v in times.items()), flush=True)
-    tut_model, _ = build(args.data_dir, args.batch_size, args.val_size)
-    tut_opt = tut_model._optimizer(tut_model.parameters())
-    tutorial = tutorial_epoch(tut_model, tut_opt, args.data_dir, batch_size, args.workers)
+        loops = {
+            "plain": lambda: plain_epoch(net, make_optimizer, x, y, batch_size),
+            "floor": lambda: lightning_epoch(floor, dm, log_dir),
+            "litzoo": lambda: lightning_epoch(model, dm, log_dir),
+            "tutorial": lambda: tutorial_epoch(net, make_optimizer, loader),
+        }
+        times = measure(loops, args.rounds, warm_up=("plain", "floor", "litzoo"))
+    data_loops = {
+        "litzoo data": lambda: data_epoch(dm.train_dataloader()),
+        "tutorial data": lambda: data_epoch(loader),
+    }
+    data = {k: min(v) for k, v in measure(data_loops, 2, warm_up=()).items()}
 
-    plain, lit, low = (statistics.median(times[k]) for k in ("plain", "litzoo", "floor"))
+    best = {k: min(v) for k, v in times.items()}
+    labels = {
+        "plain": "plain PyTorch loop over in-memory tensors",
+        "floor": "Lightning floor (minimal LightningModule)",
+        "litzoo": "litzoo (make train's module and trainer)",
+        "tutorial": f"tutorial per-sample DataLoader, {args.workers} workers",
+    }
     print(f"\nMLP on MNIST, {len(x)} training images, batch {batch_size}, {torch.get_num_threads()} threads")
-    print(f"  plain PyTorch loop over in-memory tensors  {plain:7.3f} s/epoch")
-    print(f"  Lightning floor (minimal LightningModule)  {low:7.3f} s/epoch  ({low / plain:.3f}x plain)")
-    print(f"  litzoo (make train's module and trainer)   {lit:7.3f} s/epoch  ({lit / plain:.3f}x plain)")
-    print(f"  tutorial per-sample DataLoader, {args.workers} workers  {tutorial:7.3f} s/epoch")
-    print(f"tutorial_over_litzoo={tutorial / lit:.2f}")
-    print(f"overhead_ratio={lit / plain:.3f}")
+    print(f"{'s/epoch':>52} {'best':>7} {'median':>7}  best vs plain")
+    for name, label in labels.items():
+        median = statistics.median(times[name])
+        print(f"  {label:<48} {best[name]:7.3f} {median:7.3f}  {best[name] / best['plain']:.3f}x")
+    print(
+        f"  data alone (batches, no training): litzoo {data['litzoo data']:.3f} s/epoch, "
+        f"tutorial {data['tutorial data']:.3f} s/epoch ({data['tutorial data'] / data['litzoo data']:.0f}x)"
+    )
+    print(f"tutorial_over_litzoo={best['tutorial'] / best['litzoo']:.2f}")
+    print(f"overhead_ratio={best['litzoo'] / best['plain']:.3f}")
 
 
 if __name__ == "__main__":

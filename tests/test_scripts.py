@@ -26,4 +26,4 @@ def test_bench_prints_the_overhead_ratio_last(mnist_dir: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("overhead_ratio=") and float(last.split("=")[1]) > 0
-    assert "tutorial_over_litzoo=" in result.stdout
+    assert "tutorial_over_litzoo=" in result.stdout and "data alone" in result.stdout
