@@ -28,12 +28,27 @@ def test_best_checkpoint_reloads_safely_and_reproduces_test_metrics(mnist_dir: P
 def test_saved_config_and_checkpoint_drive_predict(mnist_dir: Path) -> None:
     args = model_args("mlp", mnist_dir)
     fit = LitzooCLI(args=["fit", *args, "--trainer.max_epochs=1", "--model.init_args.hidden=[16]"])
-    config = Path(fit.trainer.log_dir) / "config.yaml"
+    config = Path(fit.trainer.default_root_dir) / "config.yaml"
     last = Path(fit.trainer.default_root_dir) / "checkpoints" / "last.ckpt"
 
     predict = LitzooCLI(args=["predict", "--config", str(config), "--ckpt_path", str(last)])
+    assert Path(predict.trainer.default_root_dir).parent == Path(fit.trainer.default_root_dir).parent
     saved = torch.load(Path(predict.trainer.default_root_dir) / "predictions.pt", weights_only=True)
     model = MLP.load_from_checkpoint(last, weights_only=True).eval()
     images = fit.datamodule.splits["test"][0]
     with torch.no_grad():
         assert torch.equal(saved, model(images).argmax(-1))
+
+
+def test_running_a_saved_config_again_starts_a_new_run_beside_the_old(mnist_dir: Path) -> None:
+    args = model_args("mlp", mnist_dir)
+    first = LitzooCLI(args=["fit", *args, "--trainer.max_epochs=1", "--model.init_args.hidden=[16]"])
+    old_dir = Path(first.trainer.default_root_dir)
+    old_files = {p: p.read_bytes() for p in old_dir.rglob("*") if p.is_file() and "wandb" not in p.parts}
+
+    again = LitzooCLI(args=["fit", "--config", str(old_dir / "config.yaml"), "--trainer.max_epochs=1"])
+    new_dir = Path(again.trainer.default_root_dir)
+    assert new_dir.parent == old_dir.parent and new_dir != old_dir
+    assert Path(again.trainer.checkpoint_callback.best_model_path).parent == new_dir.resolve() / "checkpoints"
+    assert {p: p.read_bytes() for p in old_files} == old_files  # the first run is untouched
+    assert str(old_dir) not in (old_dir / "config.yaml").read_text()

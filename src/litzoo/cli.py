@@ -3,6 +3,7 @@
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 # Lightning 2.6 still calls jsonargparse APIs deprecated in 4.49: nothing a user can act on.
 os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
@@ -10,7 +11,7 @@ os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
 import torch  # noqa: E402
 from jsonargparse import Namespace  # noqa: E402
 from lightning import LightningDataModule, LightningModule, Trainer
-from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
 from litzoo.callbacks import LogConfig
 from litzoo.errors import LitzooError
@@ -34,7 +35,6 @@ class LitzooCLI(LightningCLI):
             subclass_mode_data=True,
             parser_class=LitzooParser,
             save_config_callback=LogConfig,
-            save_config_kwargs={"overwrite": True},
             auto_configure_optimizers=False,
             args=args,
             run=run,
@@ -52,6 +52,9 @@ class LitzooCLI(LightningCLI):
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        # config.yaml keeps the folders as given, so that running it again starts a new run
+        # folder beside this one instead of writing into it.
+        self._config_as_given = config.clone()
         run_dir = _run_dir(config)
         config.trainer.default_root_dir = str(run_dir)
         for logger in _as_list(config.trainer.logger):
@@ -61,6 +64,13 @@ class LitzooCLI(LightningCLI):
             args = callback.get("init_args") if isinstance(callback, Namespace) else None
             if args is not None and "dirpath" in args and args.dirpath is None:
                 args.dirpath = str(run_dir / "checkpoints")
+
+    def instantiate_trainer(self, **kwargs: Any) -> Trainer:
+        trainer = super().instantiate_trainer(**kwargs)
+        for callback in trainer.callbacks:
+            if isinstance(callback, SaveConfigCallback):
+                callback.config = self._config_as_given
+        return trainer
 
     def instantiate_classes(self) -> None:
         try:
@@ -81,11 +91,10 @@ class LitzooCLI(LightningCLI):
         stats = fit_stats(self.trainer, time.perf_counter() - self._fit_started)
         best = getattr(self.trainer.checkpoint_callback, "best_model_path", "") or None
         results = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best, weights_only=True)
-        log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
         if self.trainer.is_global_zero:
             metrics = results[0] if results else {}
             write_results(self.trainer, metrics, stats, best)
-            print_run_summary(self.trainer, metrics, best, log_dir)
+            print_run_summary(self.trainer, metrics, best)
 
     def after_predict(self) -> None:
         _save_predictions(self.trainer)
@@ -122,12 +131,21 @@ def _run_dir(config: Namespace) -> Path:
         return Path(os.environ[RUN_DIR_ENV])
     model = _short_name(config.get("model"))
     data = _short_name(config.get("data"))
-    stamp = _job_id() or time.strftime("%Y%m%d-%H%M%S")
-    root = Path(config.trainer.default_root_dir or "runs")
-    run_dir = root / f"{model}-{data}" / stamp
+    root = Path(config.trainer.default_root_dir or "runs") / f"{model}-{data}"
+    run_dir = root / (_job_id() or _new_stamp(root))
     os.environ[RUN_DIR_ENV] = str(run_dir)
     os.environ[RUN_DIR_OWNER_ENV] = str(os.getpid())
     return run_dir
+
+
+def _new_stamp(root: Path) -> str:
+    """The start time, with a suffix when a run in ``root`` started in the same second."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    name, n = stamp, 1
+    while (root / name).exists():
+        n += 1
+        name = f"{stamp}-{n}"
+    return name
 
 
 def _job_id() -> str | None:

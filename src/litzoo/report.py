@@ -7,15 +7,13 @@ from lightning import Trainer
 from lightning.pytorch.loggers import WandbLogger
 
 
-def print_run_summary(
-    trainer: Trainer, metrics: dict[str, float], checkpoint: str | None, log_dir: str | None
-) -> None:
+def print_run_summary(trainer: Trainer, metrics: dict[str, float], checkpoint: str | None) -> None:
     """Print test metrics and the paths of the checkpoint, config and logger files (rank 0)."""
     lines = ["", "litzoo: run finished"]
     if metrics:
         lines.append("  test metrics:  " + "  ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())))
     lines.append(f"  checkpoint:    {checkpoint or '(none saved; tested the final weights)'}")
-    config = Path(log_dir or trainer.default_root_dir) / "config.yaml"
+    config = Path(trainer.default_root_dir) / "config.yaml"
     if config.is_file():
         lines.append(f"  config:        {config}")
     for logger in trainer.loggers:
