@@ -63,6 +63,7 @@ BAD_INPUTS = {
     "unknown data": (["DATA=nope"], "", ["unknown DATA 'nope'", "mnist", "adding"]),
     "config typo": ([], "--model.init_args.hiden=3", ["'hiden' is not accepted"]),
     "wrong type": ([], "--model.init_args.dropout=abc", ["dropout", "float"]),
+    "trainer settings clash": ([], "--trainer.enable_progress_bar=false", ["enable_progress_bar=False"]),
     "model and data mismatch": (["MODEL=cnn", "DATA=adding"], "", ["CNN needs image data", "DATA=mnist"]),
     "mnist absent": (["DATA_DIR=/nonexistent/litzoo"], "--data.init_args.download=false", ["t10k-labels"]),
 }

@@ -7,6 +7,8 @@ from litzoo.errors import LitzooError
 
 def main(args: list[str] | None = None) -> None:
     """Run the CLI; user errors end with one message and exit code 2."""
+    from lightning.fabric.utilities.exceptions import MisconfigurationException
+
     from litzoo.tracking import choose_wandb_mode
 
     choose_wandb_mode()
@@ -14,7 +16,8 @@ def main(args: list[str] | None = None) -> None:
         from litzoo.cli import LitzooCLI
 
         LitzooCLI(args=args)
-    except LitzooError as err:
+    # Lightning's own check of Trainer settings that cannot go together is a user error too.
+    except (LitzooError, MisconfigurationException) as err:
         print(f"litzoo: error: {err}", file=sys.stderr)
         sys.exit(2)
 
