@@ -63,7 +63,7 @@ class MNISTDataModule(TensorDataModule):
         digits: list[int] | None = None,
         augment: bool = False,
         normalize: bool = True,
-        batch_size: int = 256,
+        batch_size: int = 512,
         seed: int = 42,
         download: bool = True,
     ) -> None:

@@ -72,7 +72,7 @@ class MLP(SupervisedSystem):
         input_shape: tuple[int, ...] = (1, 28, 28),
         num_outputs: int = 10,
         task: Task = "classification",
-        hidden: list[int] = [1024, 1024],  # noqa: B006 - jsonargparse needs a literal default
+        hidden: list[int] = [800, 800],  # noqa: B006 - jsonargparse needs a literal default
         activation: Activation = "relu",
         dropout: float = 0.2,
         batch_norm: bool = False,
