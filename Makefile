@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Every version that was tested, resolved from pyproject.toml's ranges by `make lock`.
+LOCK := requirements/lock.txt
 
 MODEL ?= mlp
 # The model config names its own default data (its `data:` line); DATA= overrides it.
@@ -31,7 +33,7 @@ CONFIGS = --config configs/trainer/default.yaml \
 	  --config configs/model/$(MODEL).yaml --data configs/data/$(DATA).yaml) \
 	$(if $(shell grep -l '^ *data_dir:' $(DATA_FILE) 2>/dev/null),--data.init_args.data_dir=$(DATA_DIR))
 
-.PHONY: help train test test-all lint format bench results clean check-choice
+.PHONY: help train test test-slow lock lint format bench results clean check-choice
 
 help:  ## list targets, models and data
 	@echo "litzoo targets:"
@@ -43,11 +45,18 @@ help:  ## list targets, models and data
 	@echo "loggers:   $(LOGGERS)"
 	@echo "experiments (make train EXPERIMENT=<name>): $(EXPERIMENTS)"
 
-$(STAMP): pyproject.toml
+# The lock constrains every install, so each fresh clone gets the versions that were tested;
+# editing pyproject.toml or the lock re-installs.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -c $(LOCK) pip
+	$(PY) -m pip install -q -c $(LOCK) -e '.[dev]'
 	@touch $@
+
+lock: $(STAMP)  ## re-resolve requirements/lock.txt from pyproject.toml (+ requirements/pins.in), newest allowed
+	$(PY) -m piptools compile --quiet --upgrade --allow-unsafe --strip-extras --extra dev \
+	  --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml requirements/pins.in
+	@echo "$(LOCK) refreshed: review 'git diff $(LOCK)', then make test"
 
 check-choice:
 ifeq ($(EXPERIMENT),)
@@ -68,8 +77,8 @@ train: check-choice $(STAMP)  ## train MODEL on DATA, then test the best checkpo
 test: $(STAMP)  ## run the fast test suite
 	$(PY) -m pytest -q -m "not slow" $(ARGS)
 
-test-all: $(STAMP)  ## run every test, the slow ones too
-	$(PY) -m pytest -q $(ARGS)
+test-slow: $(STAMP)  ## the tests make test leaves out: DDP, whole make/CLI runs in subprocesses (CI runs both)
+	$(PY) -m pytest -q -m slow $(ARGS)
 
 lint: $(STAMP)  ## ruff lint and format check
 	$(PY) -m ruff check src tests scripts

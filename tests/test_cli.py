@@ -69,6 +69,7 @@ BAD_INPUTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=str)
 def test_bad_input_gets_one_clear_message(tmp_path: Path, case: str) -> None:
     variables, args, expected = BAD_INPUTS[case]
@@ -80,9 +81,10 @@ def test_bad_input_gets_one_clear_message(tmp_path: Path, case: str) -> None:
     assert not (tmp_path / "runs").exists(), "a failed run left files behind"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="make is POSIX")
 def test_make_train_lstm_end_to_end_with_offline_wandb(tmp_path: Path) -> None:
-    from wandb_log import read_run
+    from wandb_log import offline_run, read_run
 
     sizes = "--data.init_args.train_size=256 --data.init_args.val_size=64 --data.init_args.test_size=64"
     result = make(
@@ -93,7 +95,7 @@ def test_make_train_lstm_end_to_end_with_offline_wandb(tmp_path: Path) -> None:
     run_dir = next((tmp_path / "runs" / "lstm-adding").iterdir())
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir())[-1] == "last.ckpt"
     assert (run_dir / "config.yaml").is_file()
-    config, history = read_run(next(run_dir.glob("wandb/offline-run-*/run-*.wandb")))
+    config, history = read_run(offline_run(run_dir))
     assert config["model"]["class_path"] == "litzoo.modules.LSTM"
     assert config["data"]["init_args"]["train_size"] == 256
     assert config["trainer"]["max_epochs"] == 2
@@ -125,3 +127,26 @@ def test_run_folder_is_shared_with_child_ranks_but_new_for_each_run(monkeypatch:
     monkeypatch.setenv("SLURM_JOB_ID", "42")
     monkeypatch.setenv("SLURM_STEP_ID", "3")
     assert cli._run_dir(config) == Path("runs/lstm-adding/slurm-42.3")
+
+
+@pytest.mark.parametrize("logger, probed", [("csv", False), ("wandb", True)])
+def test_wandb_reachability_is_probed_only_for_a_wandb_logger(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, logger: str, probed: bool
+) -> None:
+    from litzoo import tracking
+
+    calls: list[str] = []
+    monkeypatch.setattr(tracking, "_reachable", lambda host, timeout_s=3.0: calls.append(host) or False)
+    monkeypatch.delenv("WANDB_MODE")
+    monkeypatch.setenv("WANDB_API_KEY", "x" * 40)  # credentials exist: only the network is in question
+    run_main(capsys, "fit", "--help")
+    assert calls == [], "--help probed W&B"
+    configs = ["--config", str(CONFIGS / "trainer" / "default.yaml")]
+    configs += ["--config", str(CONFIGS / "logger" / f"{logger}.yaml")]
+    configs += ["--config", str(CONFIGS / "model" / "mlp.yaml")]
+    # No MNIST here: the run stops at the data, after the loggers are set up.
+    no_data = ["--data.init_args.download=false", "--data.init_args.data_dir=/nonexistent/litzoo"]
+    code, _, err = run_main(capsys, "fit", *configs, *no_data)
+    assert code == 2 and "MNIST" in err
+    assert calls == (["api.wandb.ai"] if probed else [])
+    assert os.environ.get("WANDB_MODE") == ("offline" if probed else None)

@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import model_args
 
 
+@pytest.mark.slow
 def test_ddp_on_two_cpu_processes_trains_and_agrees_on_one_run_folder(
     mnist_dir: Path, tmp_path: Path
 ) -> None:

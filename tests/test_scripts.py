@@ -4,9 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
 
 
+@pytest.mark.slow
 def test_bench_prints_the_overhead_ratio_last(mnist_dir: Path) -> None:
     result = subprocess.run(
         [

@@ -103,14 +103,13 @@ def test_gan_refuses_normalised_pixels(mnist_dir: Path) -> None:
 
 def test_classifier_sends_confusion_matrix_and_images_to_wandb(mnist_dir: Path) -> None:
     from conftest import BASE
-    from wandb_log import read_run
+    from wandb_log import offline_run, read_run
 
     wandb = str(Path(BASE[3]).parent / "wandb.yaml")
     args = [*model_args("mlp", mnist_dir), "--config", wandb, "--trainer.max_epochs=1"]
     cli = LitzooCLI(args=["fit", *args, "--model.init_args.hidden=[16]"])
-    cli.trainer.loggers[0].experiment.finish()
-    run_file = next(Path(cli.trainer.default_root_dir).glob("wandb/offline-run-*/run-*.wandb"))
-    logged = set().union(*read_run(run_file)[1])
+    cli.trainer.loggers[0].experiment.finish()  # read back only what W&B has finished writing
+    logged = set().union(*read_run(offline_run(Path(cli.trainer.default_root_dir)))[1])
     assert any(key.startswith("val/confusion_matrix") for key in logged), sorted(logged)
     assert any(key.startswith("test/confusion_matrix") for key in logged)
     assert {"val/acc", "val/f1", "val/auroc", "test/precision", "test/recall"} <= logged

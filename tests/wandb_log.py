@@ -1,50 +1,47 @@
-"""Read a W&B offline ``.wandb`` transaction log back (for tests).
+"""Read offline W&B runs back with W&B's own reader, ``wandb leet inspect`` (for tests).
 
-The file is a LevelDB-style log: a 7-byte header, then 32 KiB blocks of records, each
-with a 7-byte header (crc32, length, type) and a slice of a protobuf ``Record``.
+W&B maintains that reader alongside its file format, so these tests follow format changes
+instead of decoding LevelDB blocks and protobuf records by hand.
 """
 
 import json
-import struct
+import subprocess
+import sys
 from pathlib import Path
 
-from wandb.proto import wandb_internal_pb2 as pb
 
-_BLOCK = 32 * 1024
-_HEADER = struct.Struct("<IHB")
-_FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
-
-
-def _payloads(data: bytes):
-    pos, chunks = 7, []
-    while pos + _HEADER.size <= len(data):
-        left = _BLOCK - (pos % _BLOCK)
-        if left < _HEADER.size:
-            pos += left
-            continue
-        _, length, kind = _HEADER.unpack_from(data, pos)
-        pos += _HEADER.size
-        chunk, pos = data[pos : pos + length], pos + length
-        if kind == 0 and length == 0:
-            continue
-        chunks.append(chunk)
-        if kind in (_FULL, _LAST):
-            yield b"".join(chunks)
-            chunks = []
+def _inspect(run_dir: Path, *flags: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "wandb", "leet", "inspect", "--json", *flags, str(run_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, f"wandb leet inspect failed: {result.stderr[-2000:]}"
+    return result.stdout
 
 
-def read_run(path: Path) -> tuple[dict, list[dict]]:
-    """Return the run's config (nested dict) and its history rows."""
-    config: dict = {}
-    history: list[dict] = []
-    for payload in _payloads(path.read_bytes()):
-        record = pb.Record()
-        record.ParseFromString(payload)
-        kind = record.WhichOneof("record_type")
-        if kind == "config":
-            for item in record.config.update:
-                config[item.key] = json.loads(item.value_json)
-        elif kind == "history":
-            row = {(i.key or "/".join(i.nested_key)): json.loads(i.value_json) for i in record.history.item}
-            history.append(row)
+def run_summary(run_dir: Path) -> dict:
+    """State, config and latest metrics of a finished offline run (``--summary --json``).
+
+    Fails when the run has not finished: a run still being written is not read back.
+    """
+    summary = json.loads(_inspect(run_dir, "--summary"))
+    assert summary["state"] == "finished", f"run {run_dir} is {summary['state']!r}, not finished"
+    return summary
+
+
+def read_run(run_dir: Path) -> tuple[dict, list[dict]]:
+    """Return a finished run's config (nested dict) and its history rows, oldest first."""
+    config = run_summary(run_dir)["config"]
+    records = (json.loads(line) for line in _inspect(run_dir).splitlines() if line.strip())
+    history = [r["history"]["item"] for r in records if r.get("type") == "history"]
     return config, history
+
+
+def offline_run(folder: Path) -> Path:
+    """The one offline W&B run folder under a litzoo run folder."""
+    runs = sorted(folder.glob("wandb/offline-run-*"))
+    assert len(runs) == 1, f"expected one offline W&B run under {folder}, found {runs}"
+    return runs[0]

@@ -9,9 +9,6 @@ def main(args: list[str] | None = None) -> None:
     """Run the CLI; user errors end with one message and exit code 2."""
     from lightning.fabric.utilities.exceptions import MisconfigurationException
 
-    from litzoo.tracking import choose_wandb_mode
-
-    choose_wandb_mode()
     try:
         from litzoo.cli import LitzooCLI
 

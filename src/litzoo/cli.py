@@ -17,6 +17,7 @@ from litzoo.callbacks import LogConfig
 from litzoo.errors import LitzooError
 from litzoo.parser import LitzooParser
 from litzoo.report import fit_stats, print_run_summary, write_results
+from litzoo.tracking import choose_wandb_mode
 
 # The run folder is handed to DDP child processes through the environment so every rank
 # agrees on it; the owner's pid tells a child (reuse it) from a second run in one process.
@@ -58,7 +59,11 @@ class LitzooCLI(LightningCLI):
         run_dir = _run_dir(config)
         config.trainer.default_root_dir = str(run_dir)
         for logger in _as_list(config.trainer.logger):
-            if isinstance(logger, Namespace) and "save_dir" in logger.get("init_args", {}):
+            if not isinstance(logger, Namespace):
+                continue
+            if logger.class_path.endswith("WandbLogger"):
+                choose_wandb_mode()  # only a W&B run needs the reachability probe
+            if "save_dir" in logger.get("init_args", {}):
                 logger.init_args.save_dir = str(run_dir)
         for callback in _as_list(config.trainer.callbacks):
             args = callback.get("init_args") if isinstance(callback, Namespace) else None
