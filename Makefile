@@ -8,9 +8,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 
 MODEL ?= mlp
-# The model config names its own default data (its `data:` line); DATA= overrides it.
-DEFAULT_DATA = $(shell sed -n 's|^data: *\.\./data/\(.*\)\.yaml.*|\1|p' configs/model/$(MODEL).yaml 2>/dev/null)
-DATA ?= $(DEFAULT_DATA)
+DATA ?=
 EXPERIMENT ?=
 TRAINER ?= default
 LOGGER ?= wandb
@@ -23,17 +21,18 @@ TRAINERS := $(sort $(basename $(notdir $(wildcard configs/trainer/*.yaml))))
 LOGGERS := $(sort $(basename $(notdir $(wildcard configs/logger/*.yaml))))
 EXPERIMENTS := $(sort $(basename $(notdir $(wildcard configs/experiment/*.yaml))))
 
-# Each stacked config overrides the ones before it; ARGS come last and win.
-# EXPERIMENT=<name> replaces MODEL and DATA with configs/experiment/<name>.yaml.
-DATA_FILE = $(if $(EXPERIMENT),configs/experiment/$(EXPERIMENT).yaml,configs/data/$(DATA).yaml)
-CONFIGS = --config configs/trainer/default.yaml \
-	$(if $(filter-out default,$(TRAINER)),--config configs/trainer/$(TRAINER).yaml) \
-	--config configs/logger/$(LOGGER).yaml \
-	$(if $(EXPERIMENT),--config configs/experiment/$(EXPERIMENT).yaml,\
-	  --config configs/model/$(MODEL).yaml --data configs/data/$(DATA).yaml) \
-	$(if $(shell grep -l '^ *data_dir:' $(DATA_FILE) 2>/dev/null),--data.init_args.data_dir=$(DATA_DIR))
+# litzoo.configs (the one config reader) turns the choices into stacked --config files, later
+# ones winning: trainer/default, TRAINER, LOGGER, MODEL, DATA (default: the model's own), or
+# EXPERIMENT in place of MODEL and DATA; ARGS come last and win. One argument per line, so a
+# DATA_DIR with spaces stays one argument.
+SELECTION = --model '$(MODEL)' --data '$(DATA)' --experiment '$(EXPERIMENT)' \
+	--trainer '$(TRAINER)' --logger '$(LOGGER)' --data-dir '$(DATA_DIR)'
+define litzoo
+@out=$$($(PY) -m litzoo.configs fit-args $(SELECTION)) || exit 2; mapfile -t argv <<< "$$out"; \
+	set -x; $(PY) -m litzoo $(1) "$${argv[@]}" $(ARGS)
+endef
 
-.PHONY: help train test test-slow lock lint format bench results clean check-choice
+.PHONY: help train test test-slow lock lint format bench results clean
 
 help:  ## list targets, models and data
 	@echo "litzoo targets:"
@@ -58,21 +57,8 @@ lock: $(STAMP)  ## re-resolve requirements/lock.txt from pyproject.toml (+ requi
 	  --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml requirements/pins.in
 	@echo "$(LOCK) refreshed: review 'git diff $(LOCK)', then make test"
 
-check-choice:
-ifeq ($(EXPERIMENT),)
-	@$(call check,MODEL,$(MODEL),$(MODELS))
-	@$(call check,DATA,$(DATA),$(DATAS))
-else
-	@$(call check,EXPERIMENT,$(EXPERIMENT),$(EXPERIMENTS))
-endif
-	@$(call check,TRAINER,$(TRAINER),$(TRAINERS))
-	@$(call check,LOGGER,$(LOGGER),$(LOGGERS))
-
-check = if [ -z "$(filter $(2),$(3))" ] || [ "$(words $(2))" != 1 ]; then \
-	echo "error: unknown $(1) '$(2)'. Available: $(3)" >&2; exit 2; fi
-
-train: check-choice $(STAMP)  ## train MODEL on DATA, then test the best checkpoint
-	$(PY) -m litzoo fit $(CONFIGS) $(ARGS)
+train: $(STAMP)  ## train MODEL on DATA (or an EXPERIMENT), then test the best checkpoint
+	$(call litzoo,fit)
 
 test: $(STAMP)  ## run the fast test suite
 	$(PY) -m pytest -q -m "not slow" $(ARGS)

@@ -38,8 +38,7 @@ from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
 from litzoo.cli import LitzooCLI
-from litzoo.data.mnist import MEAN, STD
-from litzoo.data.mnist_files import resolve_mnist_root
+from litzoo.data.idx_files import resolve_root
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,10 +120,10 @@ def plain_epoch(
     return time.perf_counter() - start
 
 
-def tutorial_loader(data_dir: str, batch_size: int, workers: int) -> DataLoader:
+def tutorial_loader(data_dir: str, batch_size: int, workers: int, mean: float, std: float) -> DataLoader:
     """The per-sample pipeline: PIL image -> ToTensor -> Normalize -> collate, each sample."""
-    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
-    root = resolve_mnist_root(Path(data_dir), download=False)
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((mean,), (std,))])
+    root = resolve_root(Path(data_dir), datasets.MNIST, download=False)
     ds = datasets.MNIST(str(root), train=True, transform=tf)
     return DataLoader(ds, batch_size=batch_size, shuffle=True, num_workers=workers)
 
@@ -182,7 +181,7 @@ def main() -> None:
     net, make_optimizer, batch_size = model.net, model._optimizer, dm.batch_size
     x, y = dm.splits["train"]
     floor = Floor(net, make_optimizer)
-    loader = tutorial_loader(args.data_dir, batch_size, args.workers)
+    loader = tutorial_loader(args.data_dir, batch_size, args.workers, dm.hparams.mean, dm.hparams.std)
     with tempfile.TemporaryDirectory() as log_dir:
         loops = {
             "plain": lambda: plain_epoch(net, make_optimizer, x, y, batch_size),

@@ -10,37 +10,22 @@ Usage: python scripts/results.py [--data-dir DIR] [--only NAME ...] [--readme RE
 
 import argparse
 import json
-import operator
-import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from litzoo import configs
+
 ROOT = Path(__file__).resolve().parents[1]
-EXPERIMENTS = ROOT / "configs" / "experiment"
-TARGET = re.compile(r"^# target: (\S+) (>=|<=) ([0-9.]+)\s*$", re.M)
-COMPARE = {">=": operator.ge, "<=": operator.le}
+CONFIGS = ROOT / "configs"
 BEGIN, END = "<!-- RESULTS:BEGIN -->", "<!-- RESULTS:END -->"
 
 
-def targets(config: Path) -> list[tuple[str, str, float]]:
-    """The ``# target: <metric> <op> <value>`` lines of an experiment config."""
-    return [(m, op, float(v)) for m, op, v in TARGET.findall(config.read_text())]
-
-
 def run(name: str, data_dir: str, out: Path, extra: list[str]) -> dict:
-    """Train one experiment; return its results.json."""
-    config = EXPERIMENTS / f"{name}.yaml"
-    args = [
-        "--config",
-        str(ROOT / "configs/trainer/default.yaml"),
-        "--config",
-        str(ROOT / "configs/logger/csv.yaml"),
-    ]
-    args += ["--config", str(config), f"--trainer.default_root_dir={out / name}"]
-    if "data_dir:" in config.read_text():
-        args.append(f"--data.init_args.data_dir={data_dir}")
+    """Train one experiment as ``make train EXPERIMENT=<name> LOGGER=csv`` does; return its results.json."""
+    args = configs.fit_args(experiment_name=name, logger="csv", data_dir=data_dir, root=CONFIGS)
+    args.append(f"--trainer.default_root_dir={out / name}")
     print(f"\n=== {name}: training ({time.strftime('%H:%M:%S')})", flush=True)
     subprocess.run(
         [sys.executable, "-m", "litzoo", "fit", *args, *extra], check=True, stdin=subprocess.DEVNULL
@@ -51,10 +36,10 @@ def run(name: str, data_dir: str, out: Path, extra: list[str]) -> dict:
 
 def row(name: str, result: dict) -> str:
     checks = []
-    for metric, op, value in targets(EXPERIMENTS / f"{name}.yaml"):
-        got = result["test"].get(metric, float("nan"))
-        mark = "met" if COMPARE[op](got, value) else "MISSED"
-        checks.append(f"{metric} = {got:.4f} ({op} {value:g}: {mark})")
+    for target in configs.experiment(name, CONFIGS).targets:
+        got = result["test"].get(target.metric, float("nan"))
+        mark = "met" if target.met(got) else "MISSED"
+        checks.append(f"{target.metric} = {got:.4f} ({target.op} {target.value:g}: {mark})")
     return (
         f"| {name} | {'<br>'.join(checks)} | {result['epochs']} | {result['wall_s'] / 60:.1f} min "
         f"| {result['samples_per_s']:,.0f} |"
@@ -77,7 +62,7 @@ def main() -> None:
     parser.add_argument("--out", default="runs/results", help="where the runs go")
     parser.add_argument("--readme", default=str(ROOT / "README.md"), help="README to update ('' to skip)")
     args = parser.parse_args()
-    names = args.only or sorted(p.stem for p in EXPERIMENTS.glob("*.yaml"))
+    names = args.only or configs.names("experiment", CONFIGS)
     if "gan" in names:  # the GAN's judge is the cnn experiment's classifier
         names = [n for n in names if n != "gan"] + ["gan"]
         if "cnn" not in names:

@@ -6,13 +6,17 @@ from pathlib import Path
 
 import pytest
 import torch
+from torchvision import datasets
 
-from litzoo.data.mnist_files import FILES
+from litzoo import configs
+from litzoo.data.idx_files import file_names
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 MODEL_CONFIGS = sorted((CONFIGS / "model").glob("*.yaml"))
+DATA_CONFIGS = sorted((CONFIGS / "data").glob("*.yaml"))
 EXPERIMENT_CONFIGS = sorted((CONFIGS / "experiment").glob("*.yaml"))
+IMAGE_DATASETS = ("MNIST", "FashionMNIST", "KMNIST")
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +41,11 @@ def write_idx(path: Path, array: torch.Tensor, compress: bool = False) -> None:
     path.write_bytes(payload)
 
 
-def make_mnist(root: Path, n_train: int = 96, n_test: int = 32, compress: bool = False) -> Path:
-    """Create ``root/MNIST/raw`` with tiny random digits; labels are learnable from pixels."""
-    raw = root / "MNIST" / "raw"
+def make_idx_dataset(
+    root: Path, n_train: int = 96, n_test: int = 32, compress: bool = False, dataset: str = "MNIST"
+) -> Path:
+    """Create ``root/<dataset>/raw`` with tiny random images; labels are learnable from pixels."""
+    raw = root / dataset / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     g = torch.Generator().manual_seed(0)
     for prefix, n in (("train", n_train), ("t10k", n_test)):
@@ -48,13 +54,17 @@ def make_mnist(root: Path, n_train: int = 96, n_test: int = 32, compress: bool =
         images[torch.arange(n), labels * 2 + 4, 4:24] = 255  # a bright row that encodes the label
         write_idx(raw / f"{prefix}-images-idx3-ubyte", images, compress)
         write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels, compress)
-    assert sorted(p.name.removesuffix(".gz") for p in raw.iterdir()) == sorted(FILES)
+    expected = file_names(getattr(datasets, dataset))
+    assert sorted(p.name.removesuffix(".gz") for p in raw.iterdir()) == sorted(expected)
     return root
 
 
 @pytest.fixture
-def mnist_dir(tmp_path: Path) -> Path:
-    return make_mnist(tmp_path / "data")
+def data_dir(tmp_path: Path) -> Path:
+    """A data folder with every torchvision IDX data set the data configs may name, tiny."""
+    for dataset in IMAGE_DATASETS:
+        make_idx_dataset(tmp_path / "data", dataset=dataset)
+    return tmp_path / "data"
 
 
 # The default trainer with the CSV logger: what most tests fit with.
@@ -66,31 +76,33 @@ BASE = [
 ]
 
 
-def default_data(model_config: Path) -> str:
-    """The data a model config names on its ``data: ../data/<name>.yaml`` line."""
-    return model_config.read_text().split("data: ../data/")[1].split(".yaml")[0]
-
-
-def tiny_data_args(config: Path, data_dir: Path) -> list[str]:
-    """CLI arguments that shrink a model config's default data to a few batches."""
-    return data_args(default_data(config), data_dir)
-
-
 def model_args(model: str, data_dir: Path, data: str | None = None) -> list[str]:
     """``BASE``, a model config, and its default (or the given) data made tiny."""
     config = CONFIGS / "model" / f"{model}.yaml"
-    return [*BASE, "--config", str(config), *data_args(data or default_data(config), data_dir)]
+    return [
+        *BASE,
+        "--config",
+        str(config),
+        *data_args(data or configs.default_data(model, CONFIGS), data_dir),
+    ]
 
 
 def data_args(data: str, data_dir: Path) -> list[str]:
     path = CONFIGS / "data" / f"{data}.yaml"
-    return ["--data", str(path), *shrink_data(path.read_text(), data_dir)]
+    return ["--data", str(path), *shrink_data(configs.reads_files(data, CONFIGS), data_dir)]
 
 
-def shrink_data(config_text: str, data_dir: Path) -> list[str]:
-    """Overrides that make the data a config names tiny (MNIST from ``data_dir``)."""
+def shrink_data(reads_files: bool, data_dir: Path) -> list[str]:
+    """Overrides that make data tiny: files from ``data_dir``, or a few short sequences."""
     args = ["--data.init_args.batch_size=32"]
-    if "MNISTDataModule" in config_text:
+    if reads_files:
         return [*args, f"--data.init_args.data_dir={data_dir}", "--data.init_args.val_size=32"]
     sizes = ("train_size=64", "val_size=32", "test_size=32", "seq_len=12")
     return args + [f"--data.init_args.{s}" for s in sizes]
+
+
+def experiment_args(name: str, data_dir: Path) -> list[str]:
+    """An experiment stacked on its model and data configs, as make train does, made tiny."""
+    exp = configs.experiment(name, CONFIGS)
+    args = configs.fit_args(exp.model, exp.data, name, logger="csv", data_dir=str(data_dir), root=CONFIGS)
+    return [*args, *shrink_data(configs.reads_files(exp.data, CONFIGS), data_dir)]

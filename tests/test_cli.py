@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from litzoo.__main__ import main
+from litzoo.cli import LitzooCLI
 
 from conftest import CONFIGS, ROOT
 
@@ -28,10 +29,15 @@ def test_help_lists_typed_options(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_model_help_shows_its_hyperparameters(capsys: pytest.CaptureFixture) -> None:
-    code, out, _ = run_main(capsys, "fit", "--model.help", "litzoo.modules.LSTM")
+    code, out, _ = run_main(capsys, "fit", "--model.help", "litzoo.modules.SupervisedSystem")
+    assert code == 0
+    assert "--model.net" in out and "--model.reconstruct" in out
+    model = ["--config", str(CONFIGS / "model" / "lstm.yaml")]
+    code, out, _ = run_main(capsys, "fit", *model, "--model.net.help", "litzoo.nets.RecurrentNet")
     assert code == 0
     flat = " ".join(out.split())
-    assert "--model.hidden_size HIDDEN_SIZE width of the recurrent state. (type: int, default: 128)" in flat
+    assert "--net.hidden_size HIDDEN_SIZE width of the recurrent state. (type: int, default: 128)" in flat
+    assert "--net.cell {rnn,lstm,gru}" in flat
 
 
 def test_stacked_configs_compose(capsys: pytest.CaptureFixture) -> None:
@@ -41,10 +47,46 @@ def test_stacked_configs_compose(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run_main(capsys, "fit", *configs, "--print_config")
     config = yaml.safe_load(out)
     assert code == 0
-    assert config["model"]["class_path"] == "litzoo.modules.LSTM"
-    assert config["model"]["init_args"]["hidden_size"] == 128
-    assert config["data"]["class_path"] == "litzoo.data.MNISTDataModule"
+    net = config["model"]["init_args"]["net"]
+    assert net["class_path"] == "litzoo.nets.RecurrentNet"
+    assert net["init_args"]["cell"] == "lstm" and net["init_args"]["hidden_size"] == 128
+    assert config["data"]["class_path"] == "litzoo.data.ImageDataModule"
+    assert config["data"]["init_args"]["normalize"] is True
     assert config["trainer"]["max_epochs"] == 3
+
+
+def test_a_data_file_replaces_the_data_section_instead_of_inheriting_from_it(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    # The GAN's default data keeps pixels in [0, 1] at batch 128; DATA=mnist must not inherit that.
+    configs = [
+        "--config",
+        str(CONFIGS / "model" / "gan.yaml"),
+        "--data",
+        str(CONFIGS / "data" / "mnist.yaml"),
+    ]
+    _, out, _ = run_main(capsys, "fit", *configs, "--data.init_args.seed=7", "--print_config")
+    data = yaml.safe_load(out)["data"]["init_args"]
+    assert (data["normalize"], data["batch_size"], data["seed"]) == (True, 512, 7)
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        (["model/deep_mlp.yaml", "--data", "data/mnist_pixels.yaml"], "deep_mlp-mnist_pixels"),
+        (["model/lstm.yaml"], "lstm-adding"),  # the model's default data
+        (
+            ["model/lstm.yaml", "--data", "data/adding.yaml", "--config", "experiment/lstm_adding.yaml"],
+            "lstm_adding",
+        ),
+    ],
+)
+def test_run_folders_are_named_as_typed(files: list[str], expected: str) -> None:
+    from litzoo.cli import run_name
+
+    args = [a if a.startswith("--") else str(CONFIGS / a) for a in files]
+    cli = LitzooCLI(args=["--config", *args, "--trainer.logger=false"], run=False)
+    assert run_name(cli.config) == expected
 
 
 def make(tmp_path: Path, *variables: str, args: str = "") -> subprocess.CompletedProcess:
@@ -62,9 +104,9 @@ BAD_INPUTS = {
     "unknown model": (["MODEL=nope"], "", ["unknown MODEL 'nope'", "lstm", "mlp"]),
     "unknown data": (["DATA=nope"], "", ["unknown DATA 'nope'", "mnist", "adding"]),
     "config typo": ([], "--model.init_args.hiden=3", ["'hiden' is not accepted"]),
-    "wrong type": ([], "--model.init_args.dropout=abc", ["dropout", "float"]),
+    "wrong type": ([], "--model.init_args.net.init_args.dropout=abc", ["dropout", "float"]),
     "trainer settings clash": ([], "--trainer.enable_progress_bar=false", ["enable_progress_bar=False"]),
-    "model and data mismatch": (["MODEL=cnn", "DATA=adding"], "", ["CNN needs image data", "DATA=mnist"]),
+    "model and data mismatch": (["MODEL=cnn", "DATA=adding"], "", ["ConvNet needs image data", "DATA=mnist"]),
     "mnist absent": (["DATA_DIR=/nonexistent/litzoo"], "--data.init_args.download=false", ["t10k-labels"]),
 }
 
@@ -96,7 +138,7 @@ def test_make_train_lstm_end_to_end_with_offline_wandb(tmp_path: Path) -> None:
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir())[-1] == "last.ckpt"
     assert (run_dir / "config.yaml").is_file()
     config, history = read_run(offline_run(run_dir))
-    assert config["model"]["class_path"] == "litzoo.modules.LSTM"
+    assert config["model"]["init_args"]["net"]["init_args"]["cell"] == "lstm"
     assert config["data"]["init_args"]["train_size"] == 256
     assert config["trainer"]["max_epochs"] == 2
     logged = set().union(*history)
@@ -111,8 +153,11 @@ def test_run_folder_is_shared_with_child_ranks_but_new_for_each_run(monkeypatch:
     from litzoo import cli
 
     config = Namespace(
-        model=Namespace(class_path="litzoo.modules.LSTM", init_args=Namespace()),
-        data=Namespace(class_path="litzoo.data.SequenceDataModule", init_args=Namespace(problem="adding")),
+        config=[CONFIGS / "trainer" / "default.yaml", CONFIGS / "model" / "lstm.yaml"],
+        model=Namespace(class_path="litzoo.modules.SupervisedSystem", init_args=Namespace()),
+        data=Namespace(
+            class_path="litzoo.data.SequenceDataModule", __path__=CONFIGS / "data" / "adding.yaml"
+        ),
         trainer=Namespace(default_root_dir=None),
     )
     monkeypatch.setattr(cli.time, "strftime", lambda fmt: "T1")

@@ -6,13 +6,15 @@ import pytest
 import torch
 from lightning.pytorch.utilities.data import _update_dataloader
 from torch.utils.data import DistributedSampler
+from torchvision import datasets
 
-from litzoo.data import MNISTDataModule, SequenceDataModule, TensorBatchDataset, mnist_files
-from litzoo.data.mnist import MEAN, STD
+from litzoo.data import ImageDataModule, SequenceDataModule, TensorBatchDataset, idx_files
 from litzoo.data.problems import PROBLEMS
 from litzoo.errors import ConfigError, DataUnavailableError
 
-from conftest import make_mnist
+from conftest import IMAGE_DATASETS, make_idx_dataset
+
+MNIST_FILES = idx_files.file_names(datasets.MNIST)
 
 
 def test_batches_are_single_index_operations() -> None:
@@ -88,63 +90,81 @@ def test_bad_sequence_settings_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="seq_len >= 10"):
         SequenceDataModule(problem="temporal_order", seq_len=5)
     with pytest.raises(ConfigError, match="batch_size"):
-        SequenceDataModule(batch_size=0)
+        SequenceDataModule(problem="adding", batch_size=0)
 
 
-def _mnist(data_dir: Path, **kwargs) -> MNISTDataModule:
-    dm = MNISTDataModule(data_dir=str(data_dir), val_size=16, batch_size=8, **kwargs)
+def _images(data_dir: Path, **kwargs) -> ImageDataModule:
+    dm = ImageDataModule(data_dir=str(data_dir), val_size=16, batch_size=8, **kwargs)
     dm.prepare_data()
     dm.setup("fit")
     return dm
 
 
-def test_mnist_loads_idx_files_into_normalised_tensors(mnist_dir: Path) -> None:
-    dm = _mnist(mnist_dir)
+@pytest.mark.parametrize("dataset", IMAGE_DATASETS)
+def test_idx_files_load_into_normalised_tensors(tmp_path: Path, dataset: str) -> None:
+    root = make_idx_dataset(tmp_path / "data", dataset=dataset)
+    dm = _images(root, dataset=dataset, mean=0.25, std=0.5, download=False)
     (xtr, ytr), (xva, _), (xte, yte) = dm.splits["train"], dm.splits["val"], dm.splits["test"]
     assert xtr.shape == (80, 1, 28, 28) and xva.shape == (16, 1, 28, 28) and xte.shape == (32, 1, 28, 28)
     assert xtr.dtype == torch.float32 and ytr.dtype == yte.dtype == torch.int64
-    assert xtr.max().item() == pytest.approx((1 - MEAN) / STD)
+    assert xtr.max().item() == pytest.approx((1 - 0.25) / 0.5)  # the brightest pixel, normalised
     x, y = next(iter(dm.train_dataloader()))
     assert x.shape == (8, 1, 28, 28) and y.shape == (8,)
 
 
-def test_mnist_split_is_seeded(mnist_dir: Path) -> None:
-    a, b, c = _mnist(mnist_dir), _mnist(mnist_dir), _mnist(mnist_dir, seed=1)
+def test_a_data_set_is_read_from_its_own_folder(tmp_path: Path) -> None:
+    root = make_idx_dataset(tmp_path / "data", dataset="FashionMNIST")
+    with pytest.raises(DataUnavailableError, match="MNIST is not in DATA_DIR"):
+        _images(root, dataset="MNIST", download=False)
+    assert len(_images(root, dataset="FashionMNIST", download=False).splits["test"][0]) == 32
+
+
+def test_split_is_seeded(data_dir: Path) -> None:
+    a, b, c = _images(data_dir), _images(data_dir), _images(data_dir, seed=1)
     assert torch.equal(a.splits["val"][1], b.splits["val"][1])
     assert not torch.equal(a.splits["val"][0], c.splits["val"][0])
 
 
+def test_classes_keep_those_labels_relabelled_in_order(data_dir: Path) -> None:
+    full, two = _images(data_dir, normalize=False), _images(data_dir, normalize=False, classes=[8, 3])
+    images, labels = full.splits["test"]
+    keep = (labels == 8) | (labels == 3)
+    assert torch.equal(two.splits["test"][0], images[keep])
+    assert torch.equal(two.splits["test"][1], (labels[keep] == 3).long())  # 8 -> 0, 3 -> 1
+    assert two.num_outputs == 2
+
+
 @pytest.mark.parametrize("writable", [True, False])
-def test_mnist_reads_gz_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writable: bool) -> None:
-    root = make_mnist(tmp_path / "src", compress=True)
-    monkeypatch.setattr(mnist_files.os, "access", lambda path, mode: writable)  # root ignores chmod
-    dm = _mnist(root, download=False)
+def test_gz_files_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writable: bool) -> None:
+    root = make_idx_dataset(tmp_path / "src", compress=True)
+    monkeypatch.setattr(idx_files.os, "access", lambda path, mode: writable)  # root ignores chmod
+    dm = _images(root, download=False)
     assert len(dm.splits["test"][0]) == 32
     beside = sorted(p.name for p in (root / "MNIST" / "raw").iterdir())
     cached = list((tmp_path / "cache" / "litzoo").rglob("*-ubyte"))
     if writable:
         assert len(beside) == 8 and not cached
     else:
-        assert beside == sorted(f"{f}.gz" for f in mnist_files.FILES) and len(cached) == 4
+        assert beside == sorted(f"{f}.gz" for f in MNIST_FILES) and len(cached) == 4
 
 
-def test_missing_mnist_without_download_names_the_files(tmp_path: Path) -> None:
+def test_missing_files_without_download_are_named(tmp_path: Path) -> None:
     with pytest.raises(DataUnavailableError) as err:
-        _mnist(tmp_path / "nowhere", download=False)
+        _images(tmp_path / "nowhere", download=False)
     message = str(err.value)
     assert str(tmp_path / "nowhere") in message and "DATA_DIR" in message
-    assert all(name in message for name in mnist_files.FILES)
+    assert all(name in message for name in MNIST_FILES)
 
 
 def test_failed_download_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def offline(root: str, **kwargs) -> None:
-        Path(root, "MNIST", "raw").mkdir(parents=True)
-        Path(root, "MNIST", "raw", "train-images-idx3-ubyte.gz").write_bytes(b"partial")
+    def offline(self: datasets.MNIST) -> None:
+        Path(self.raw_folder).mkdir(parents=True)
+        Path(self.raw_folder, "train-images-idx3-ubyte.gz").write_bytes(b"partial")
         raise RuntimeError(
             "Error downloading\n<urlopen error [Errno -3] Temporary failure in name resolution>"
         )
 
-    monkeypatch.setattr(mnist_files, "MNIST", offline)
+    monkeypatch.setattr(datasets.MNIST, "download", offline)
     with pytest.raises(DataUnavailableError, match="Temporary failure in name resolution"):
-        _mnist(tmp_path / "new" / "data")
+        _images(tmp_path / "new" / "data")
     assert not (tmp_path / "new").exists()

@@ -11,12 +11,10 @@ from conftest import model_args
 
 
 @pytest.mark.slow
-def test_ddp_on_two_cpu_processes_trains_and_agrees_on_one_run_folder(
-    mnist_dir: Path, tmp_path: Path
-) -> None:
-    args = model_args("mlp", mnist_dir)
+def test_ddp_on_two_cpu_processes_trains_and_agrees_on_one_run_folder(data_dir: Path, tmp_path: Path) -> None:
+    args = model_args("mlp", data_dir)
     args += [
-        "--model.init_args.hidden=[32]",
+        "--model.init_args.net.init_args.hidden=[32]",
         "--trainer.max_epochs=2",
         f"--trainer.default_root_dir={tmp_path / 'runs'}",
     ]

@@ -36,10 +36,10 @@ SCHEDULERS = {
 }
 
 
-def fit_mlp(mnist_dir: Path, *extra: str, data: str = "mnist") -> LitzooCLI:
-    args = model_args("mlp", mnist_dir, data)
+def fit_mlp(data_dir: Path, *extra: str, data: str = "mnist") -> LitzooCLI:
+    args = model_args("mlp", data_dir, data)
     args += [
-        "--model.init_args.hidden=[16]",
+        "--model.init_args.net.init_args.hidden=[16]",
         f"{SCHED}=null",
         "--trainer.max_epochs=2",
         "--test_after_fit=false",
@@ -48,8 +48,8 @@ def fit_mlp(mnist_dir: Path, *extra: str, data: str = "mnist") -> LitzooCLI:
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
-def test_optimizers(mnist_dir: Path, name: str) -> None:
-    cli = fit_mlp(mnist_dir, *OPTIMIZERS[name])
+def test_optimizers(data_dir: Path, name: str) -> None:
+    cli = fit_mlp(data_dir, *OPTIMIZERS[name])
     optimizer = cli.trainer.optimizers[0]
     assert type(optimizer).__name__.lower() == name.split("_")[0]
     if name == "sgd_nesterov":
@@ -58,8 +58,8 @@ def test_optimizers(mnist_dir: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SCHEDULERS)
-def test_schedulers_move_the_learning_rate(mnist_dir: Path, name: str) -> None:
-    cli = fit_mlp(mnist_dir, *SCHEDULERS[name])
+def test_schedulers_move_the_learning_rate(data_dir: Path, name: str) -> None:
+    cli = fit_mlp(data_dir, *SCHEDULERS[name])
     config = cli.trainer.lr_scheduler_configs[0]
     assert type(config.scheduler).__name__ == name
     assert config.interval == ("step" if name == "OneCycleLR" else "epoch")
@@ -70,31 +70,31 @@ def test_schedulers_move_the_learning_rate(mnist_dir: Path, name: str) -> None:
 @pytest.mark.parametrize(
     "knob",
     [
-        ["--model.init_args.activation=leaky_relu"],
-        ["--model.init_args.activation=sigmoid"],
-        ["--model.init_args.activation=tanh"],
-        ["--model.init_args.activation=gelu"],
+        ["--model.init_args.net.init_args.activation=leaky_relu"],
+        ["--model.init_args.net.init_args.activation=sigmoid"],
+        ["--model.init_args.net.init_args.activation=tanh"],
+        ["--model.init_args.net.init_args.activation=gelu"],
         ["--model.init_args.weight_init=xavier"],
         ["--model.init_args.weight_init=kaiming"],
         ["--model.init_args.weight_init=normal"],
-        ["--model.init_args.dropout=0.5", "--model.init_args.batch_norm=true"],
+        ["--model.init_args.net.init_args.dropout=0.5", "--model.init_args.net.init_args.batch_norm=true"],
         ["--model.init_args.l1=0.0001"],
         ["--trainer.gradient_clip_val=0.5"],
         ["--data.init_args.augment=true"],
         ["--data.init_args.split=[0.7,0.15,0.15]", "--data.init_args.val_size=1"],
-        ["--data.init_args.digits=[3,8]", "--model.init_args.loss=bce", "--data.init_args.val_size=8"],
+        ["--data.init_args.classes=[3,8]", "--model.init_args.loss=bce", "--data.init_args.val_size=8"],
     ],
     ids=lambda knob: knob[0].split("=")[0].rsplit(".", 1)[-1] + "=" + knob[0].split("=")[1],
 )
-def test_model_and_data_knobs_train(mnist_dir: Path, knob: list[str]) -> None:
-    cli = fit_mlp(mnist_dir, *knob)
+def test_model_and_data_knobs_train(data_dir: Path, knob: list[str]) -> None:
+    cli = fit_mlp(data_dir, *knob)
     assert torch.isfinite(cli.trainer.callback_metrics["val/loss"])
 
 
-def test_two_digit_task_with_bce_has_one_output(mnist_dir: Path) -> None:
+def test_two_digit_task_with_bce_has_one_output(data_dir: Path) -> None:
     cli = fit_mlp(
-        mnist_dir,
-        "--data.init_args.digits=[3,8]",
+        data_dir,
+        "--data.init_args.classes=[3,8]",
         "--model.init_args.loss=bce",
         "--data.init_args.val_size=8",
     )
@@ -102,8 +102,8 @@ def test_two_digit_task_with_bce_has_one_output(mnist_dir: Path) -> None:
     assert set(cli.datamodule.splits["train"][1].tolist()) <= {0, 1}
 
 
-def test_split_ratios_pool_all_images(mnist_dir: Path) -> None:
-    cli = fit_mlp(mnist_dir, "--data.init_args.split=[0.7,0.15,0.15]")
+def test_split_ratios_pool_all_images(data_dir: Path) -> None:
+    cli = fit_mlp(data_dir, "--data.init_args.split=[0.7,0.15,0.15]")
     sizes = [len(cli.datamodule.splits[s][0]) for s in ("train", "val", "test")]
     assert sizes == [89, 19, 20]  # of 96 + 32 images
 
@@ -114,9 +114,9 @@ def test_split_ratios_pool_all_images(mnist_dir: Path) -> None:
         (["--model.init_args.loss=bce"], "needs a two-class task"),
         (["--model.init_args.loss=mse"], "does not fit a classification task"),
         (["--data.init_args.split=[0.5,0.5]"], "three positive fractions"),
-        (["--data.init_args.digits=[3]"], "at least two distinct digits"),
+        (["--data.init_args.classes=[3]"], "at least two distinct labels"),
     ],
 )
-def test_bad_combinations_fail_before_training(mnist_dir: Path, args: list[str], message: str) -> None:
+def test_bad_combinations_fail_before_training(data_dir: Path, args: list[str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        fit_mlp(mnist_dir, *args)
+        fit_mlp(data_dir, *args)

@@ -4,17 +4,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from lightning import Callback, Trainer
+from lightning import Callback, LightningModule, Trainer
 
 from litzoo.cli import LitzooCLI
 
-from conftest import CONFIGS, MODEL_CONFIGS, tiny_data_args
-
-TRAINER = str(CONFIGS / "trainer" / "default.yaml")
+from conftest import MODEL_CONFIGS, model_args
 
 
 def build(config: Path, data_dir: Path, *extra: str) -> LitzooCLI:
-    args = ["--config", TRAINER, "--config", str(config), *tiny_data_args(config, data_dir)]
+    args = model_args(config.stem, data_dir)
     return LitzooCLI(args=[*args, "--trainer.logger=false", *extra], run=False)
 
 
@@ -24,35 +22,64 @@ def first_batch(cli: LitzooCLI) -> tuple[torch.Tensor, torch.Tensor]:
     return next(iter(cli.datamodule.train_dataloader()))
 
 
-def expected_output_shape(cli: LitzooCLI, x: torch.Tensor) -> tuple[torch.Size, torch.Tensor]:
-    """What each kind of system's forward takes and gives."""
-    model = cli.model
-    if hasattr(model, "objective"):  # supervised: one row of outputs per sample
-        return torch.Size((len(x), model.objective.out_features)), x
+def forward_contract(model: LightningModule, x: torch.Tensor) -> tuple[torch.Tensor, torch.Size]:
+    """What each kind of system's forward takes, and the shape it must give."""
     if hasattr(model, "generator"):  # GAN: noise in, images out
-        return x.shape, torch.randn(len(x), model.hparams.latent_dim)
-    return x.shape, x  # autoencoder: reconstructions shaped like the input
+        return torch.randn(len(x), model.latent_dim), x.shape
+    if model.reconstruct:  # autoencoder: reconstructions shaped like the input
+        return x, x.shape
+    return x, torch.Size((len(x), model.objective.out_features))
 
 
 @pytest.mark.parametrize("config", MODEL_CONFIGS, ids=lambda p: p.stem)
-def test_forward_shape_and_every_parameter_learns(config: Path, mnist_dir: Path) -> None:
-    cli = build(config, mnist_dir)
-    x, y = first_batch(cli)
-    shape, inputs = expected_output_shape(cli, x)
+def test_forward_shape_and_a_clear_error_for_a_wrong_shape(config: Path, data_dir: Path) -> None:
+    cli = build(config, data_dir)
+    x, _ = first_batch(cli)
+    inputs, shape = forward_contract(cli.model.eval(), x)
     output = cli.model(inputs)
     assert output.shape == shape
     assert torch.isfinite(output).all()
-    sum(cli.model.losses((x, y)).values()).backward()
-    for name, param in cli.model.named_parameters():
-        assert param.grad is not None, f"{name} gets no gradient"
-        assert torch.isfinite(param.grad).all(), f"{name} has a non-finite gradient"
+    with pytest.raises(ValueError, match="was built for samples shaped"):
+        cli.model(inputs[..., :-1])  # one feature short: the net names the shape it expects
+
+
+class GradientCheck(Callback):
+    """Records, at every optimizer step the Trainer takes, which parameters have a gradient."""
+
+    def __init__(self) -> None:
+        self.stepped: dict[str, bool] = {}
+
+    def on_before_optimizer_step(self, trainer, pl_module, optimizer) -> None:  # noqa: ANN001
+        names = {id(p): n for n, p in pl_module.named_parameters()}
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                ok = p.grad is not None and bool(torch.isfinite(p.grad).all())
+                self.stepped[names[id(p)]] = ok
 
 
 @pytest.mark.parametrize("config", MODEL_CONFIGS, ids=lambda p: p.stem)
-def test_fast_dev_run_trains_and_tests(config: Path, mnist_dir: Path) -> None:
-    args = ["--config", TRAINER, "--config", str(config), *tiny_data_args(config, mnist_dir)]
-    logger = ["--config", str(CONFIGS / "logger" / "csv.yaml")]
-    cli = LitzooCLI(args=["fit", *args, *logger, "--trainer.fast_dev_run=true"])
+def test_every_parameter_gets_a_finite_gradient_in_a_real_training_step(config: Path, data_dir: Path) -> None:
+    cli = build(config, data_dir)
+    check = GradientCheck()
+    trainer = Trainer(
+        max_epochs=1,
+        limit_train_batches=1,
+        limit_val_batches=0,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        callbacks=[check],
+    )
+    trainer.fit(cli.model, datamodule=cli.datamodule)
+    every = {name for name, _ in cli.model.named_parameters()}
+    assert set(check.stepped) == every, f"never stepped: {sorted(every - set(check.stepped))}"
+    assert all(check.stepped.values()), [n for n, ok in check.stepped.items() if not ok]
+
+
+@pytest.mark.parametrize("config", MODEL_CONFIGS, ids=lambda p: p.stem)
+def test_fast_dev_run_trains_and_tests(config: Path, data_dir: Path) -> None:
+    cli = LitzooCLI(args=["fit", *model_args(config.stem, data_dir), "--trainer.fast_dev_run=true"])
     assert cli.trainer.state.finished
     assert cli.trainer.global_step >= 1  # one batch (one step per optimizer), validation, test
     metrics = cli.trainer.callback_metrics
@@ -69,12 +96,11 @@ class LossRecorder(Callback):
 
 
 @pytest.mark.parametrize("config", MODEL_CONFIGS, ids=lambda p: p.stem)
-def test_overfits_one_batch(config: Path, mnist_dir: Path) -> None:
-    cli = build(config, mnist_dir)
+def test_overfits_one_batch(config: Path, data_dir: Path) -> None:
+    cli = build(config, data_dir)
     if not cli.model.automatic_optimization:
         pytest.skip("adversarial training has no loss that must fall; see test_systems.py")
-    if getattr(cli.model, "_scheduler", None) is not None:
-        cli.model._scheduler = None  # each epoch is one batch here: an epoch-wise decay would stall it
+    cli.model._scheduler = None  # each epoch is one batch here: an epoch-wise decay would stall it
     recorder = LossRecorder()
     trainer = Trainer(
         overfit_batches=1,

@@ -10,13 +10,13 @@ from conftest import ROOT
 
 
 @pytest.mark.slow
-def test_bench_prints_the_overhead_ratio_last(mnist_dir: Path) -> None:
+def test_bench_prints_the_overhead_ratio_last(data_dir: Path) -> None:
     result = subprocess.run(
         [
             sys.executable,
             str(ROOT / "scripts" / "bench.py"),
             "--data-dir",
-            str(mnist_dir),
+            str(data_dir),
             "--rounds",
             "1",
             "--val-size",

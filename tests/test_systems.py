@@ -9,11 +9,13 @@ from lightning import Trainer
 from PIL import Image
 from torch.utils.data import DataLoader, TensorDataset
 
+from litzoo.callbacks.pictures import draw_confusion_matrix
 from litzoo.cli import LitzooCLI
-from litzoo.data.mnist import MEAN, STD
+from litzoo.data.images import load_split
 from litzoo.errors import ConfigError
-from litzoo.modules import GAN, Autoencoder
+from litzoo.modules import GANSystem
 from litzoo.modules.judge import Judge
+from litzoo.nets import ConvAutoencoder, Discriminator, Generator, MLPAutoencoder
 
 from conftest import model_args
 
@@ -22,23 +24,30 @@ def fit(model: str, data_dir: Path, *extra: str) -> LitzooCLI:
     return LitzooCLI(args=["fit", *model_args(model, data_dir), "--trainer.max_epochs=1", *extra])
 
 
-def test_autoencoder_saves_inputs_beside_reconstructions(mnist_dir: Path) -> None:
-    cli = fit("autoencoder", mnist_dir, "--model.init_args.num_images=4")
+def test_autoencoder_saves_inputs_beside_reconstructions(data_dir: Path) -> None:
+    cli = fit("autoencoder", data_dir, "--pictures.num_images=4")
     png = Path(cli.trainer.default_root_dir) / "reconstructions" / "epoch_000.png"
     width, height = Image.open(png).size
     assert (width, height) == (2 + 8 * 30, 2 + 30)  # one row: 4 inputs, each beside its reconstruction
-    assert "test/recon_mae" in cli.trainer.callback_metrics
+    assert {"test/loss", "test/mse", "test/mae"} <= set(cli.trainer.callback_metrics)
 
 
-def test_conv_autoencoder_refuses_sequences() -> None:
-    with pytest.raises(ConfigError, match="variant: mlp"):
-        Autoencoder(input_shape=(50, 2), variant="conv")
-    assert Autoencoder(input_shape=(1, 28, 28), variant="conv")(torch.zeros(2, 1, 28, 28)).shape == (
-        2,
-        1,
-        28,
-        28,
-    )
+def test_autoencoder_nets_check_what_they_are_asked_for() -> None:
+    with pytest.raises(ConfigError, match="use MLPAutoencoder"):
+        ConvAutoencoder((50, 2), 100)
+    with pytest.raises(ConfigError, match="reconstruct: true"):
+        MLPAutoencoder((1, 28, 28), 10)  # ten outputs: a classifier's system, not a reconstruction
+    assert ConvAutoencoder((1, 28, 28), 784)(torch.zeros(2, 1, 28, 28)).shape == (2, 1, 28, 28)
+
+
+def test_the_confusion_matrix_picture_shades_each_cell_by_its_share_of_the_row(tmp_path: Path) -> None:
+    draw_confusion_matrix(torch.tensor([[9, 1], [0, 10]]), tmp_path / "cm.png")
+    image = Image.open(tmp_path / "cm.png").convert("RGB")
+    cell = 26
+    at = lambda i, j: image.getpixel((cell * (j + 1) + cell - 3, cell * (i + 1) + cell - 3))  # noqa: E731
+    assert at(1, 1) == (0, 0, 255)  # all of row 1 is on the diagonal
+    assert at(1, 0) == (255, 255, 255)  # none of it off
+    assert at(0, 1)[0] > at(0, 0)[0]  # 10% is paler than 90%
 
 
 def test_gan_learns_to_draw_the_one_image_it_sees() -> None:
@@ -47,7 +56,7 @@ def test_gan_learns_to_draw_the_one_image_it_sees() -> None:
     target[:, 8:20, 12:16] = 1.0  # a bar, the whole data set
     loader = DataLoader(TensorDataset(target.expand(64, -1, -1, -1).clone(), torch.zeros(64)), batch_size=32)
     adam = partial(torch.optim.Adam, lr=2e-3, betas=(0.5, 0.999))
-    gan = GAN(generator_hidden=[64], discriminator_hidden=[64], optimizer=adam)
+    gan = GANSystem(partial(Generator, hidden=[64]), partial(Discriminator, hidden=[64]), optimizer=adam)
 
     def error() -> float:
         gan.eval()
@@ -63,27 +72,25 @@ def test_gan_learns_to_draw_the_one_image_it_sees() -> None:
     assert after < 0.2 * before, f"sample error {before:.4f} -> {after:.4f}"
 
 
-def _classifier(mnist_dir: Path) -> str:
-    cli = fit("mlp", mnist_dir, "--model.init_args.hidden=[32]")
+def _classifier(data_dir: Path) -> str:
+    cli = fit("mlp", data_dir, "--model.init_args.net.init_args.hidden=[32]")
     return cli.trainer.checkpoint_callback.best_model_path
 
 
-def test_judge_scores_confidence_and_class_spread(mnist_dir: Path) -> None:
-    judge = Judge(_classifier(mnist_dir))
-    from litzoo.data.mnist import load_mnist
-
-    images = load_mnist(mnist_dir, train=False, download=False)[0] * STD + MEAN  # back to [0, 1]
+def test_judge_scores_confidence_and_class_spread(data_dir: Path) -> None:
+    judge = Judge(_classifier(data_dir))
+    images = load_split("MNIST", data_dir, train=False)[0]  # pixels in [0, 1], as a GAN draws them
     varied = judge.score(images)
     same = judge.score(images[:1].expand(50, -1, -1, -1))
     assert 0.0 < varied["spread"] <= 1.0 and 0.1 <= varied["confidence"] <= 1.0
     assert same["spread"] == 0.0  # one image, one class: total mode collapse
 
 
-def test_gan_with_a_judge_logs_sample_quality(mnist_dir: Path) -> None:
+def test_gan_with_a_judge_logs_sample_quality(data_dir: Path) -> None:
     cli = fit(
         "gan",
-        mnist_dir,
-        f"--model.init_args.judge={_classifier(mnist_dir)}",
+        data_dir,
+        f"--model.init_args.judge={_classifier(data_dir)}",
         "--model.init_args.judge_samples=64",
     )
     metrics = cli.trainer.callback_metrics
@@ -96,20 +103,23 @@ def test_a_missing_judge_is_a_config_error(tmp_path: Path) -> None:
         Judge(str(tmp_path / "nope.ckpt"))
 
 
-def test_gan_refuses_normalised_pixels(mnist_dir: Path) -> None:
+def test_gan_refuses_normalised_pixels(data_dir: Path) -> None:
     with pytest.raises(ConfigError, match="mnist_pixels"):
-        fit("gan", mnist_dir, "--data.init_args.normalize=true")
+        fit("gan", data_dir, "--data.init_args.normalize=true")
 
 
-def test_classifier_sends_confusion_matrix_and_images_to_wandb(mnist_dir: Path) -> None:
+def test_classifier_sends_confusion_matrix_and_images_to_wandb(data_dir: Path) -> None:
     from conftest import BASE
     from wandb_log import offline_run, read_run
 
     wandb = str(Path(BASE[3]).parent / "wandb.yaml")
-    args = [*model_args("mlp", mnist_dir), "--config", wandb, "--trainer.max_epochs=1"]
-    cli = LitzooCLI(args=["fit", *args, "--model.init_args.hidden=[16]"])
+    args = [*model_args("mlp", data_dir), "--config", wandb, "--trainer.max_epochs=1"]
+    cli = LitzooCLI(args=["fit", *args, "--model.init_args.net.init_args.hidden=[16]"])
     cli.trainer.loggers[0].experiment.finish()  # read back only what W&B has finished writing
-    logged = set().union(*read_run(offline_run(Path(cli.trainer.default_root_dir)))[1])
+    run_dir = Path(cli.trainer.default_root_dir)
+    logged = set().union(*read_run(offline_run(run_dir))[1])
+    pictures = sorted(p.name for p in (run_dir / "confusion_matrix").iterdir())
+    assert pictures == ["test.png", "val_epoch_000.png"]
     assert any(key.startswith("val/confusion_matrix") for key in logged), sorted(logged)
     assert any(key.startswith("test/confusion_matrix") for key in logged)
     assert {"val/acc", "val/f1", "val/auroc", "test/precision", "test/recall"} <= logged

@@ -1,6 +1,7 @@
 """LightningCLI with litzoo's data-to-model links, run folders and end-of-fit test."""
 
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from jsonargparse import Namespace  # noqa: E402
 from lightning import LightningDataModule, LightningModule, Trainer
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
-from litzoo.callbacks import LogConfig
+from litzoo.callbacks import LogConfig, Pictures
 from litzoo.errors import LitzooError
 from litzoo.parser import LitzooParser
 from litzoo.report import fit_stats, print_run_summary, write_results
@@ -44,6 +45,14 @@ class LitzooCLI(LightningCLI):
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         for fact in ("input_shape", "num_outputs", "task"):
             parser.link_arguments(f"data.{fact}", f"model.init_args.{fact}", apply_on="instantiate")
+        parser.add_lightning_class_args(Pictures, "pictures")  # always on; options under pictures.*
+        parser.add_argument(
+            "--run_name",
+            type=str | None,
+            default=None,
+            help="Folder of this run's time-stamped run folders (default: the experiment, or "
+            "<model>-<data>, from the names of the config files given).",
+        )
         parser.add_argument(
             "--test_after_fit",
             type=bool,
@@ -51,8 +60,14 @@ class LitzooCLI(LightningCLI):
             help="After fit, test the best checkpoint and print where the run was written.",
         )
 
+    def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:
+        if isinstance(args, (dict, Namespace)):
+            return super().parse_arguments(parser, args)
+        self.config = parser.parse_args(fresh_data_files(sys.argv[1:] if args is None else args))
+
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        config.run_name = config.run_name or run_name(config)
         # config.yaml keeps the folders as given, so that running it again starts a new run
         # folder beside this one instead of writing into it.
         self._config_as_given = config.clone()
@@ -131,16 +146,30 @@ def _as_list(value: object) -> list:
 
 
 def _run_dir(config: Namespace) -> Path:
-    """``<default_root_dir>/<model>-<data>/<time>``, the same on every rank of a job."""
+    """``<default_root_dir>/<run name>/<time>``, the same on every rank of a job."""
     if os.environ.get(RUN_DIR_ENV) and os.environ.get(RUN_DIR_OWNER_ENV) != str(os.getpid()):
         return Path(os.environ[RUN_DIR_ENV])
-    model = _short_name(config.get("model"))
-    data = _short_name(config.get("data"))
-    root = Path(config.trainer.default_root_dir or "runs") / f"{model}-{data}"
+    root = Path(config.trainer.default_root_dir or "runs") / (config.get("run_name") or run_name(config))
     run_dir = root / (_job_id() or _new_stamp(root))
     os.environ[RUN_DIR_ENV] = str(run_dir)
     os.environ[RUN_DIR_OWNER_ENV] = str(os.getpid())
     return run_dir
+
+
+def run_name(config: Namespace) -> str:
+    """What the user chose, as they typed it: the experiment, else ``<model>-<data>``.
+
+    Names come from the config files given (``configs/model/lstm.yaml`` -> ``lstm``) and fall
+    back to class names when a section came from elsewhere.
+    """
+    files = [Path(str(p)) for p in config.get("config") or []]
+    stems = {p.parent.name: p.stem for p in files}  # the last file of each folder wins
+    if "experiment" in stems:
+        return stems["experiment"]
+    model = stems.get("model") or _class_name(config.get("model"))
+    data = config.get("data")
+    data_file = data.get("__path__") if isinstance(data, Namespace) else None
+    return f"{model}-{Path(str(data_file)).stem if data_file else _class_name(data)}"
 
 
 def _new_stamp(root: Path) -> str:
@@ -161,9 +190,27 @@ def _job_id() -> str | None:
     return f"torchrun-{run_id}" if run_id and run_id != "none" else None
 
 
-def _short_name(section: object) -> str:
-    """``LSTM`` -> ``lstm``; a synthetic data module is named by its problem."""
+def _class_name(section: object) -> str:
+    """``litzoo.data.SequenceDataModule`` -> ``sequencedatamodule``; ``none`` when unset."""
     if not (isinstance(section, Namespace) and section.get("class_path")):
         return "none"
-    problem = (section.get("init_args") or Namespace()).get("problem")
-    return problem or section.class_path.rsplit(".", 1)[-1].removesuffix("DataModule").lower()
+    return section.class_path.rsplit(".", 1)[-1].lower()
+
+
+def fresh_data_files(args: list[str]) -> list[str]:
+    """Make each ``--data <file>`` replace the data section instead of merging into it.
+
+    jsonargparse merges a data config into the one before it when both name the same
+    class, so ``DATA=mnist`` after the GAN's ``mnist_pixels`` would keep ``normalize: false``.
+    A ``--data=null`` before each data file starts the section afresh; ``--data.<option>=…``
+    still edits the current one.
+    """
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        given = arg.removeprefix("--data=") if arg.startswith("--data=") else None
+        if arg == "--data" and i + 1 < len(args):
+            given = args[i + 1]
+        if given is not None and given.endswith((".yaml", ".yml")):
+            out.append("--data=null")
+        out.append(arg)
+    return out

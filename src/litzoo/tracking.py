@@ -5,9 +5,6 @@ import os
 import socket
 from pathlib import Path
 
-import torch
-from lightning.pytorch.loggers import Logger, WandbLogger
-
 WANDB_HOST = "api.wandb.ai"
 
 
@@ -38,18 +35,3 @@ def choose_wandb_mode() -> str:
         online = _has_credentials() and _reachable(WANDB_HOST)
         os.environ["WANDB_MODE"] = "online" if online else "offline"
     return os.environ["WANDB_MODE"]
-
-
-def log_confusion_matrix(loggers: list[Logger], key: str, matrix: torch.Tensor, step: int) -> None:
-    """Send a ``(C, C)`` count matrix (rows: true class) to each W&B logger as a chart."""
-    for logger in loggers:
-        if not isinstance(logger, WandbLogger):
-            continue
-        import wandb
-
-        true, pred = torch.nonzero(matrix >= 0, as_tuple=True)
-        counts = matrix[true, pred].long().cpu()
-        y_true = true.repeat_interleave(counts).tolist()
-        preds = pred.repeat_interleave(counts).tolist()
-        chart = wandb.plot.confusion_matrix(y_true=y_true, preds=preds, title=key)
-        logger.log_metrics({key: chart}, step=step)

@@ -1,5 +1,6 @@
 """Callbacks for what Lightning does not already do."""
 
 from litzoo.callbacks.config import LogConfig
+from litzoo.callbacks.pictures import Pictures
 
-__all__ = ["LogConfig"]
+__all__ = ["LogConfig", "Pictures"]

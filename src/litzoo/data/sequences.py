@@ -30,7 +30,7 @@ class SequenceDataModule(TensorDataModule):
 
     def __init__(
         self,
-        problem: ProblemName = "adding",
+        problem: ProblemName,
         seq_len: int = 50,
         train_size: int = 20000,
         val_size: int = 2000,

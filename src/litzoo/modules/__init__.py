@@ -1,23 +1,6 @@
-"""LightningModules: the systems (how to train) and the named module of each architecture."""
+"""LightningModules, one per kind of training; the architecture is a net passed in by config."""
 
-from litzoo.modules.autoencoder import Autoencoder
-from litzoo.modules.cnn import CNN
-from litzoo.modules.gan import GAN
-from litzoo.modules.mlp import MLP, DeepMLP, Perceptron
-from litzoo.modules.recurrent import GRU, LSTM, RNN
+from litzoo.modules.gan import GANSystem
 from litzoo.modules.supervised import SupervisedSystem
-from litzoo.modules.transformer import Transformer
 
-__all__ = [
-    "CNN",
-    "GAN",
-    "GRU",
-    "Autoencoder",
-    "LSTM",
-    "MLP",
-    "RNN",
-    "DeepMLP",
-    "Perceptron",
-    "SupervisedSystem",
-    "Transformer",
-]
+__all__ = ["GANSystem", "SupervisedSystem"]

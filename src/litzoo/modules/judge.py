@@ -3,18 +3,18 @@
 import math
 
 import torch
-from lightning import LightningModule
+from lightning import LightningDataModule, LightningModule
 
-from litzoo.data.mnist import MEAN, STD
 from litzoo.errors import ConfigError
 
 
 class Judge:
     """A frozen classifier loaded from a litzoo checkpoint (safely, ``weights_only=True``).
 
-    It expects images in [0, 1] and normalises them as the MNIST data module does. It is
-    deliberately not an ``nn.Module`` attribute of the GAN, so its weights stay out of the
-    GAN's parameters and checkpoints.
+    It takes images with pixels in [0, 1] and normalises them as the classifier's own
+    training data was (the mean and std its checkpoint records). It is deliberately not an
+    ``nn.Module`` attribute of the GAN, so its weights stay out of the GAN's parameters
+    and checkpoints.
     """
 
     def __init__(self, checkpoint: str) -> None:
@@ -22,17 +22,26 @@ class Judge:
 
         try:
             model = LightningModule.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)
+            data = torch.load(checkpoint, map_location="cpu", weights_only=True).get(
+                LightningDataModule.CHECKPOINT_HYPER_PARAMS_KEY, {}
+            )
         except (OSError, ValueError, KeyError, RuntimeError) as err:
             raise ConfigError(f"cannot load the judge checkpoint {checkpoint!r}: {err}") from None
-        if not hasattr(model, "objective"):
+        if not hasattr(model, "objective") or not hasattr(model.objective, "num_classes"):
             raise ConfigError(f"the judge {checkpoint!r} is a {type(model).__name__}, not a classifier")
         self.classifier = model.eval().requires_grad_(False)
+        normalized = data.get("normalize", False)
+        self.mean, self.std = (data["mean"], data["std"]) if normalized else (0.0, 1.0)
 
     @torch.no_grad()
     def score(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Mean top-class probability and normalised entropy of the predicted classes."""
+        """Mean top-class probability and normalised entropy of the predicted classes.
+
+        Args:
+            images: ``(N, C, H, W)`` with pixels in [0, 1].
+        """
         self.classifier.to(images.device)
-        probs = self.classifier.objective.scores(self.classifier((images - MEAN) / STD))
+        probs = self.classifier.objective.scores(self.classifier((images - self.mean) / self.std))
         classes = probs.shape[-1]
         freq = torch.bincount(probs.argmax(-1), minlength=classes).float() / len(probs)
         entropy = -(freq[freq > 0] * freq[freq > 0].log()).sum()

@@ -1,5 +1,6 @@
 """What a supervised task means: its loss, its metrics, and how outputs become predictions."""
 
+import math
 from typing import Literal, Protocol
 
 import torch
@@ -13,7 +14,11 @@ Task = Literal["classification", "regression"]
 LossName = Literal["cross_entropy", "bce", "mse", "l1", "smooth_l1"]
 
 _REGRESSION_LOSSES = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}
-_VALID = {"classification": ("cross_entropy", "bce"), "regression": tuple(_REGRESSION_LOSSES)}
+_VALID = {
+    "classification": ("cross_entropy", "bce"),
+    "regression": tuple(_REGRESSION_LOSSES),
+    "reconstruction": tuple(_REGRESSION_LOSSES),
+}
 
 
 class Objective(Protocol):
@@ -73,10 +78,15 @@ class Classification:
 
 
 class Regression:
-    """Outputs ``(B, D)`` against targets ``(B,)`` when ``D == 1``, else ``(B, D)``."""
+    """Real-valued targets shaped ``target_shape`` per sample, predicted by a flat output.
 
-    def __init__(self, num_outputs: int, loss: str = "mse") -> None:
-        self.out_features = num_outputs
+    ``()`` is one number per sample (outputs ``(B, 1)``, targets ``(B,)``); ``(D,)`` is ``D``
+    of them; a reconstruction's targets are its inputs, ``(B, *input_shape)``.
+    """
+
+    def __init__(self, target_shape: tuple[int, ...], loss: str = "mse") -> None:
+        self.target_shape = tuple(target_shape)
+        self.out_features = math.prod(self.target_shape)
         self._loss = _REGRESSION_LOSSES[loss]
 
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -86,15 +96,21 @@ class Regression:
         return self.predict(output)
 
     def metrics(self, stage: str) -> MetricCollection:
-        metrics = {"mse": MeanSquaredError(), "mae": MeanAbsoluteError(), "r2": R2Score()}
+        metrics = {"mse": MeanSquaredError(), "mae": MeanAbsoluteError()}
+        if len(self.target_shape) <= 1:  # R² is defined per output column, not per pixel
+            metrics["r2"] = R2Score()
         return MetricCollection(metrics, prefix=f"{stage}/")
 
     def predict(self, output: torch.Tensor) -> torch.Tensor:
-        return output.squeeze(-1) if self.out_features == 1 else output
+        return output.reshape(len(output), *self.target_shape)
 
 
-def make_objective(task: str, num_outputs: int, loss: str | None = None) -> Objective:
+def make_objective(
+    task: str, num_outputs: int, loss: str | None = None, input_shape: tuple[int, ...] = ()
+) -> Objective:
     """Build the objective for ``task``; ``loss=None`` picks cross-entropy or MSE.
+
+    ``reconstruction`` regresses the input itself (an autoencoder's objective).
 
     Raises:
         ConfigError: the task is unknown or the loss does not fit it.
@@ -106,4 +122,6 @@ def make_objective(task: str, num_outputs: int, loss: str | None = None) -> Obje
         raise ConfigError(f"loss {loss!r} does not fit a {task} task; use one of {list(_VALID[task])}")
     if task == "classification":
         return Classification(num_outputs, loss)
-    return Regression(num_outputs, loss)
+    if task == "reconstruction":
+        return Regression(input_shape, loss)
+    return Regression(() if num_outputs == 1 else (num_outputs,), loss)

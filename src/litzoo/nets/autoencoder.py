@@ -6,38 +6,51 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from litzoo.errors import ConfigError
+from litzoo.nets.layers import check_input
 from litzoo.nets.mlp import MLP
 
 
+def _check_reconstructs(net: str, input_shape: tuple[int, ...], num_outputs: int) -> None:
+    """An autoencoder's outputs are its inputs: the system must ask for a reconstruction."""
+    if num_outputs != math.prod(input_shape):
+        raise ConfigError(
+            f"{net} reproduces its input {tuple(input_shape)}, but the system asks for {num_outputs} "
+            "outputs; train it with reconstruct: true"
+        )
+
+
 class MLPAutoencoder(nn.Module):
-    """Fully connected encoder and mirrored decoder.
+    """Fully connected encoder to ``latent_dim`` numbers and a mirrored decoder.
 
     Args:
         input_shape: shape of one sample.
+        num_outputs: must be ``prod(input_shape)``: the reconstruction's size.
         latent_dim: size of the code.
-        hidden: encoder hidden sizes; the decoder uses them in reverse.
+        hidden: encoder hidden widths; the decoder uses them in reverse.
 
     Shape:
         ``(B, *input_shape)`` -> ``(B, *input_shape)``; ``encode``: -> ``(B, latent_dim)``.
     """
 
     def __init__(
-        self, input_shape: Sequence[int], latent_dim: int, hidden: Sequence[int] = (512, 256)
+        self,
+        input_shape: tuple[int, ...],
+        num_outputs: int,
+        latent_dim: int = 32,
+        hidden: Sequence[int] = (512, 256),
     ) -> None:
         super().__init__()
+        _check_reconstructs(type(self).__name__, input_shape, num_outputs)
         self.input_shape = tuple(input_shape)
-        size = math.prod(input_shape)
-        self.encoder = MLP(size, latent_dim, hidden)
-        self.decoder = MLP(latent_dim, size, list(reversed(hidden)))
+        self.encoder = MLP(self.input_shape, latent_dim, hidden, dropout=0.0)
+        self.decoder = MLP((latent_dim,), num_outputs, list(reversed(hidden)), dropout=0.0)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z).view(-1, *self.input_shape)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x))
+        return self.decoder(self.encode(x)).view(-1, *self.input_shape)
 
 
 class ConvAutoencoder(nn.Module):
@@ -45,6 +58,7 @@ class ConvAutoencoder(nn.Module):
 
     Args:
         input_shape: ``(C, H, W)``.
+        num_outputs: must be ``C * H * W``: the reconstruction's size.
         latent_dim: size of the code.
         channels: channels of the two stride-2 stages.
 
@@ -53,29 +67,37 @@ class ConvAutoencoder(nn.Module):
     """
 
     def __init__(
-        self, input_shape: Sequence[int], latent_dim: int, channels: Sequence[int] = (32, 64)
+        self,
+        input_shape: tuple[int, ...],
+        num_outputs: int,
+        latent_dim: int = 32,
+        channels: Sequence[int] = (32, 64),
     ) -> None:
         super().__init__()
+        if len(input_shape) != 3 or input_shape[1] % 4 or input_shape[2] % 4:
+            raise ConfigError(
+                f"ConvAutoencoder needs images (C, H, W) with H and W divisible by 4, got samples "
+                f"shaped {tuple(input_shape)}; use MLPAutoencoder or DATA=mnist"
+            )
+        _check_reconstructs(type(self).__name__, input_shape, num_outputs)
+        self.input_shape = tuple(input_shape)
         c, h, w = input_shape
         c1, c2 = channels
-        self.grid = (c2, h // 4, w // 4)
-        flat = math.prod(self.grid)
+        grid = (c2, h // 4, w // 4)
         self.encoder = nn.Sequential(
             nn.Conv2d(c, c1, 4, stride=2, padding=1), nn.ReLU(),
             nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.ReLU(),
-            nn.Flatten(), nn.Linear(flat, latent_dim),
+            nn.Flatten(), nn.Linear(math.prod(grid), latent_dim),
         )  # fmt: skip
         self.decoder = nn.Sequential(
-            nn.Linear(latent_dim, flat), nn.ReLU(), nn.Unflatten(1, self.grid),
+            nn.Linear(latent_dim, math.prod(grid)), nn.ReLU(), nn.Unflatten(1, grid),
             nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.ReLU(),
             nn.ConvTranspose2d(c1, c, 4, stride=2, padding=1),
         )  # fmt: skip
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(self, x, self.input_shape)
         return self.encoder(x)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x))
+        return self.decoder(self.encode(x))

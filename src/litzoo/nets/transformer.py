@@ -6,6 +6,9 @@ from typing import Literal
 import torch
 from torch import nn
 
+from litzoo.errors import ConfigError
+from litzoo.nets.layers import check_input
+
 Pooling = Literal["mean", "cls", "last"]
 Positional = Literal["sinusoidal", "learned"]
 
@@ -27,9 +30,8 @@ class TransformerNet(nn.Module):
     before it are time (an MNIST image is 28 steps of 28 pixels).
 
     Args:
-        input_size: features per time step.
-        seq_len: time steps (positions to encode).
-        out_features: number of outputs.
+        input_shape: ``(*T, F)`` of one sample: time steps, then features per step.
+        num_outputs: outputs (classes or regression targets).
         d_model: width of the token vectors.
         nhead: attention heads (must divide ``d_model``).
         num_layers: encoder layers.
@@ -39,14 +41,13 @@ class TransformerNet(nn.Module):
         positional: fixed ``sinusoidal`` or ``learned`` position vectors.
 
     Shape:
-        ``(B, *T, input_size)`` with ``prod(T) == seq_len`` -> ``(B, out_features)``.
+        ``(B, *T, F)`` -> ``(B, num_outputs)``.
     """
 
     def __init__(
         self,
-        input_size: int,
-        seq_len: int,
-        out_features: int,
+        input_shape: tuple[int, ...],
+        num_outputs: int,
         d_model: int = 64,
         nhead: int = 4,
         num_layers: int = 2,
@@ -56,12 +57,14 @@ class TransformerNet(nn.Module):
         positional: Positional = "sinusoidal",
     ) -> None:
         super().__init__()
+        if len(input_shape) < 2:
+            raise ConfigError(f"a Transformer reads sequences (steps, features), got samples {input_shape}")
         if d_model % nhead:
-            raise ValueError(f"d_model={d_model} is not divisible by nhead={nhead}")
-        self.pooling = pooling
-        self.embed = nn.Linear(input_size, d_model)
+            raise ConfigError(f"d_model={d_model} is not divisible by nhead={nhead}")
+        self.input_shape, self.pooling = tuple(input_shape), pooling
+        self.embed = nn.Linear(input_shape[-1], d_model)
         self.cls = nn.Parameter(torch.zeros(1, 1, d_model)) if pooling == "cls" else None
-        length = seq_len + (pooling == "cls")
+        length = math.prod(input_shape[:-1]) + (pooling == "cls")
         if positional == "learned":
             self.positions = nn.Parameter(torch.randn(1, length, d_model) * 0.02)
         else:
@@ -73,9 +76,10 @@ class TransformerNet(nn.Module):
         )
         self.encoder = nn.TransformerEncoder(layer, num_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d_model)
-        self.head = nn.Linear(d_model, out_features)
+        self.head = nn.Linear(d_model, num_outputs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(self, x, self.input_shape)
         x = x.flatten(1, -2) if x.dim() > 3 else x
         h = self.embed(x)
         if self.cls is not None:
