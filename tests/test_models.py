@@ -43,6 +43,12 @@ def test_forward_shape_and_a_clear_error_for_a_wrong_shape(config: Path, data_di
         cli.model(inputs[..., :-1])  # one feature short: the net names the shape it expects
 
 
+def bare_trainer(callback: Callback, **settings: object) -> Trainer:
+    """A Trainer with no logger, checkpoints or progress output: only what the test measures."""
+    quiet = {"logger": False, "enable_checkpointing": False, "enable_progress_bar": False}
+    return Trainer(**quiet, enable_model_summary=False, callbacks=[callback], **settings)
+
+
 class GradientCheck(Callback):
     """Records, at every optimizer step the Trainer takes, which parameters have a gradient."""
 
@@ -61,16 +67,7 @@ class GradientCheck(Callback):
 def test_every_parameter_gets_a_finite_gradient_in_a_real_training_step(config: Path, data_dir: Path) -> None:
     cli = build(config, data_dir)
     check = GradientCheck()
-    trainer = Trainer(
-        max_epochs=1,
-        limit_train_batches=1,
-        limit_val_batches=0,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        callbacks=[check],
-    )
+    trainer = bare_trainer(check, max_epochs=1, limit_train_batches=1, limit_val_batches=0)
     trainer.fit(cli.model, datamodule=cli.datamodule)
     every = {name for name, _ in cli.model.named_parameters()}
     assert set(check.stepped) == every, f"never stepped: {sorted(every - set(check.stepped))}"
@@ -102,16 +99,7 @@ def test_overfits_one_batch(config: Path, data_dir: Path) -> None:
         pytest.skip("adversarial training has no loss that must fall; see test_systems.py")
     cli.model._scheduler = None  # each epoch is one batch here: an epoch-wise decay would stall it
     recorder = LossRecorder()
-    trainer = Trainer(
-        overfit_batches=1,
-        max_epochs=60,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        callbacks=[recorder],
-    )
+    trainer = bare_trainer(recorder, overfit_batches=1, max_epochs=60, num_sanity_val_steps=0)
     trainer.fit(cli.model, datamodule=cli.datamodule)
     first, last = recorder.losses[0], sum(recorder.losses[-5:]) / 5
     assert last < 0.3 * first, f"loss went {first:.4f} -> {last:.4f}"
