@@ -6,7 +6,7 @@ import torch
 from lightning import Trainer
 
 from litzoo.cli import LitzooCLI
-from litzoo.modules import SupervisedSystem
+from litzoo.modules.supervised import SupervisedSystem
 
 from conftest import model_args
 
@@ -21,7 +21,7 @@ def test_best_checkpoint_reloads_safely_and_reproduces_test_metrics(data_dir: Pa
 
     raw = torch.load(best, weights_only=True)  # no pickled code: only tensors and primitives
     net = raw["hyper_parameters"]["net"]
-    assert net["class_path"] == "litzoo.nets.MLP" and net["init_args"]["hidden"] == [32]
+    assert net["class_path"] == "litzoo.nets.mlp.MLP" and net["init_args"]["hidden"] == [32]
     model = SupervisedSystem.load_from_checkpoint(best, weights_only=True)  # net and optimizer rebuilt
     assert [m.out_features for m in model.net.layers if isinstance(m, torch.nn.Linear)] == [32, 10]
     again = Trainer(logger=False, enable_progress_bar=False).test(model, datamodule=cli.datamodule)[0]

@@ -29,11 +29,11 @@ def test_help_lists_typed_options(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_model_help_shows_its_hyperparameters(capsys: pytest.CaptureFixture) -> None:
-    code, out, _ = run_main(capsys, "fit", "--model.help", "litzoo.modules.SupervisedSystem")
+    code, out, _ = run_main(capsys, "fit", "--model.help", "litzoo.modules.supervised.SupervisedSystem")
     assert code == 0
     assert "--model.net" in out and "--model.reconstruct" in out
     model = ["--config", str(CONFIGS / "model" / "lstm.yaml")]
-    code, out, _ = run_main(capsys, "fit", *model, "--model.net.help", "litzoo.nets.RecurrentNet")
+    code, out, _ = run_main(capsys, "fit", *model, "--model.net.help", "litzoo.nets.recurrent.RecurrentNet")
     assert code == 0
     flat = " ".join(out.split())
     assert "--net.hidden_size HIDDEN_SIZE width of the recurrent state. (type: int, default: 128)" in flat
@@ -48,7 +48,7 @@ def test_stacked_configs_compose(capsys: pytest.CaptureFixture) -> None:
     config = yaml.safe_load(out)
     assert code == 0
     net = config["model"]["init_args"]["net"]
-    assert net["class_path"] == "litzoo.nets.RecurrentNet"
+    assert net["class_path"] == "litzoo.nets.recurrent.RecurrentNet"
     assert net["init_args"]["cell"] == "lstm" and net["init_args"]["hidden_size"] == 128
     assert config["data"]["class_path"] == "litzoo.data.ImageDataModule"
     assert config["data"]["init_args"]["normalize"] is True
@@ -154,7 +154,7 @@ def test_run_folder_is_shared_with_child_ranks_but_new_for_each_run(monkeypatch:
 
     config = Namespace(
         config=[CONFIGS / "trainer" / "default.yaml", CONFIGS / "model" / "lstm.yaml"],
-        model=Namespace(class_path="litzoo.modules.SupervisedSystem", init_args=Namespace()),
+        model=Namespace(class_path="litzoo.modules.supervised.SupervisedSystem", init_args=Namespace()),
         data=Namespace(
             class_path="litzoo.data.SequenceDataModule", __path__=CONFIGS / "data" / "adding.yaml"
         ),

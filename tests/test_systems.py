@@ -13,9 +13,10 @@ from litzoo.callbacks.pictures import draw_confusion_matrix
 from litzoo.cli import LitzooCLI
 from litzoo.data.images import load_split
 from litzoo.errors import ConfigError
-from litzoo.modules import GANSystem
+from litzoo.modules.gan import GANSystem
 from litzoo.modules.judge import Judge
-from litzoo.nets import ConvAutoencoder, Discriminator, Generator, MLPAutoencoder
+from litzoo.nets.autoencoder import ConvAutoencoder, MLPAutoencoder
+from litzoo.nets.gan import Discriminator, Generator
 
 from conftest import model_args
 

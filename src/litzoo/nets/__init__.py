@@ -1,23 +1,6 @@
-"""Plain ``nn.Module`` networks: tensors in, tensors out, no training logic.
+"""Plain ``nn.Module`` networks, one architecture family per file: tensors in, tensors out.
 
 A net for ``SupervisedSystem`` takes ``(input_shape, num_outputs)`` first: the system
-fills them in from the data, and every other argument is the net's config.
+fills them in from the data, and every other argument is the net's config. Configs name a
+net by its module, e.g. ``litzoo.nets.mlp.MLP``, so a new file needs no import here.
 """
-
-from litzoo.nets.autoencoder import ConvAutoencoder, MLPAutoencoder
-from litzoo.nets.cnn import ConvNet
-from litzoo.nets.gan import Discriminator, Generator
-from litzoo.nets.mlp import MLP
-from litzoo.nets.recurrent import RecurrentNet
-from litzoo.nets.transformer import TransformerNet
-
-__all__ = [
-    "MLP",
-    "ConvAutoencoder",
-    "ConvNet",
-    "Discriminator",
-    "Generator",
-    "MLPAutoencoder",
-    "RecurrentNet",
-    "TransformerNet",
-]
