@@ -17,6 +17,7 @@ MODEL_CONFIGS = sorted((CONFIGS / "model").glob("*.yaml"))
 DATA_CONFIGS = sorted((CONFIGS / "data").glob("*.yaml"))
 EXPERIMENT_CONFIGS = sorted((CONFIGS / "experiment").glob("*.yaml"))
 IMAGE_DATASETS = ("MNIST", "FashionMNIST", "KMNIST")
+DEFAULT_MODEL = "mlp"  # make train's MODEL: the model the generic tests train
 
 
 @pytest.fixture(autouse=True)

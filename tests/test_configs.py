@@ -12,7 +12,7 @@ from litzoo import configs
 from litzoo.__main__ import main
 from litzoo.cli import LitzooCLI
 
-from conftest import CONFIGS, DATA_CONFIGS, EXPERIMENT_CONFIGS, experiment_args, model_args
+from conftest import CONFIGS, DATA_CONFIGS, DEFAULT_MODEL, EXPERIMENT_CONFIGS, experiment_args, model_args
 
 OVERLAYS = sorted((CONFIGS / "trainer").glob("*.yaml")) + sorted((CONFIGS / "logger").glob("*.yaml"))
 OVERLAYS += sorted((CONFIGS / "callbacks").glob("*.yaml"))
@@ -28,7 +28,7 @@ def resolved(capsys: pytest.CaptureFixture, *args: str) -> dict:
 
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_overlay_configs_validate(capsys: pytest.CaptureFixture, overlay: Path) -> None:
-    args = configs.fit_args("mlp", logger="csv", root=CONFIGS)
+    args = configs.fit_args(DEFAULT_MODEL, logger="csv", root=CONFIGS)
     assert resolved(capsys, *args, "--config", str(overlay))["trainer"]
 
 
@@ -44,7 +44,8 @@ def test_data_configs_hold_only_what_differs_from_the_code_defaults(data: Path) 
 
 @pytest.mark.parametrize("data", DATA_CONFIGS, ids=lambda p: p.stem)
 def test_every_data_config_loads_tiny_generated_data_and_trains(data: Path, data_dir: Path) -> None:
-    cli = LitzooCLI(args=["fit", *model_args("mlp", data_dir, data.stem), "--trainer.fast_dev_run=true"])
+    args = model_args(DEFAULT_MODEL, data_dir, data.stem)
+    cli = LitzooCLI(args=["fit", *args, "--trainer.fast_dev_run=true"])
     dm = cli.datamodule
     x, y = next(iter(dm.train_dataloader()))
     assert x.shape[1:] == dm.input_shape and len(y) == len(x)
@@ -86,3 +87,4 @@ def test_experiments_run_on_tiny_data(experiment: Path, data_dir: Path) -> None:
     args = experiment_args(experiment.stem, data_dir)
     cli = LitzooCLI(args=["fit", *args, "--trainer.fast_dev_run=true"])
     assert cli.trainer.state.finished and cli.trainer.global_step >= 1
+    assert Path(cli.trainer.default_root_dir).parent.name == experiment.stem  # named as typed

@@ -19,6 +19,7 @@ def test_no_source_or_config_file_is_git_ignored() -> None:
         text=True,
         check=True,
     ).stdout.split()
-    hidden = [p for p in listing if "__pycache__" not in p and not p.endswith((".pyc", ".egg-info"))]
+    hidden = [p for p in listing if "__pycache__" not in p and ".ruff_cache/" not in p]
+    hidden = [p for p in hidden if not p.endswith((".pyc", ".egg-info"))]
     hidden = [p for p in hidden if ".egg-info/" not in p]
     assert not hidden, f"ignored by .gitignore, so missing from every clone: {hidden}"

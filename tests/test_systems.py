@@ -9,13 +9,13 @@ from lightning import Trainer
 from PIL import Image
 from torch.utils.data import DataLoader, TensorDataset
 
-from litzoo.callbacks.pictures import draw_confusion_matrix
 from litzoo.cli import LitzooCLI
 from litzoo.data.images import load_split
 from litzoo.errors import ConfigError
 from litzoo.modules.gan import GANSystem
 from litzoo.modules.judge import Judge
 from litzoo.nets.autoencoder import ConvAutoencoder, MLPAutoencoder
+from litzoo.nets.cnn import ConvNet
 from litzoo.nets.gan import Discriminator, Generator
 
 from conftest import model_args
@@ -33,22 +33,17 @@ def test_autoencoder_saves_inputs_beside_reconstructions(data_dir: Path) -> None
     assert {"test/loss", "test/mse", "test/mae"} <= set(cli.trainer.callback_metrics)
 
 
+def test_a_convnet_refuses_sequences_with_a_hint() -> None:
+    with pytest.raises(ConfigError, match="needs image data .* use image data such as DATA=mnist"):
+        ConvNet((50, 2), 1)
+
+
 def test_autoencoder_nets_check_what_they_are_asked_for() -> None:
     with pytest.raises(ConfigError, match="use MLPAutoencoder"):
         ConvAutoencoder((50, 2), 100)
     with pytest.raises(ConfigError, match="reconstruct: true"):
         MLPAutoencoder((1, 28, 28), 10)  # ten outputs: a classifier's system, not a reconstruction
     assert ConvAutoencoder((1, 28, 28), 784)(torch.zeros(2, 1, 28, 28)).shape == (2, 1, 28, 28)
-
-
-def test_the_confusion_matrix_picture_shades_each_cell_by_its_share_of_the_row(tmp_path: Path) -> None:
-    draw_confusion_matrix(torch.tensor([[9, 1], [0, 10]]), tmp_path / "cm.png")
-    image = Image.open(tmp_path / "cm.png").convert("RGB")
-    cell = 26
-    at = lambda i, j: image.getpixel((cell * (j + 1) + cell - 3, cell * (i + 1) + cell - 3))  # noqa: E731
-    assert at(1, 1) == (0, 0, 255)  # all of row 1 is on the diagonal
-    assert at(1, 0) == (255, 255, 255)  # none of it off
-    assert at(0, 1)[0] > at(0, 0)[0]  # 10% is paler than 90%
 
 
 def test_gan_learns_to_draw_the_one_image_it_sees() -> None:
@@ -107,20 +102,3 @@ def test_a_missing_judge_is_a_config_error(tmp_path: Path) -> None:
 def test_gan_refuses_normalised_pixels(data_dir: Path) -> None:
     with pytest.raises(ConfigError, match="mnist_pixels"):
         fit("gan", data_dir, "--data.init_args.normalize=true")
-
-
-def test_classifier_sends_confusion_matrix_and_images_to_wandb(data_dir: Path) -> None:
-    from conftest import BASE
-    from wandb_log import offline_run, read_run
-
-    wandb = str(Path(BASE[3]).parent / "wandb.yaml")
-    args = [*model_args("mlp", data_dir), "--config", wandb, "--trainer.max_epochs=1"]
-    cli = LitzooCLI(args=["fit", *args, "--model.init_args.net.init_args.hidden=[16]"])
-    cli.trainer.loggers[0].experiment.finish()  # read back only what W&B has finished writing
-    run_dir = Path(cli.trainer.default_root_dir)
-    logged = set().union(*read_run(offline_run(run_dir))[1])
-    pictures = sorted(p.name for p in (run_dir / "confusion_matrix").iterdir())
-    assert pictures == ["test.png", "val_epoch_000.png"]
-    assert any(key.startswith("val/confusion_matrix") for key in logged), sorted(logged)
-    assert any(key.startswith("test/confusion_matrix") for key in logged)
-    assert {"val/acc", "val/f1", "val/auroc", "test/precision", "test/recall"} <= logged

@@ -1,0 +1,23 @@
+"""Entry point: ``python -m {{ cookiecutter.package_name }} fit|validate|test|predict --config …``."""
+
+import sys
+
+from {{ cookiecutter.package_name }}.errors import {{ cookiecutter.package_name | pascal }}Error
+
+
+def main(args: list[str] | None = None) -> None:
+    """Run the CLI; user errors end with one message and exit code 2."""
+    from lightning.fabric.utilities.exceptions import MisconfigurationException
+
+    try:
+        from {{ cookiecutter.package_name }}.cli import {{ cookiecutter.package_name | pascal }}CLI
+
+        {{ cookiecutter.package_name | pascal }}CLI(args=args)
+    # Lightning's own check of Trainer settings that cannot go together is a user error too.
+    except ({{ cookiecutter.package_name | pascal }}Error, MisconfigurationException) as err:
+        print(f"{{ cookiecutter.package_name }}: error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""LightningCLI with {{ cookiecutter.package_name }}'s data-to-model links, run folders and end-of-fit test."""
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+# Lightning 2.6 still calls jsonargparse APIs deprecated in 4.49: nothing a user can act on.
+os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
+
+import torch  # noqa: E402
+from jsonargparse import Namespace  # noqa: E402
+from lightning import LightningDataModule, LightningModule, Trainer
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
+
+from {{ cookiecutter.package_name }}.callbacks import LogConfig, Pictures
+from {{ cookiecutter.package_name }}.errors import {{ cookiecutter.package_name | pascal }}Error
+from {{ cookiecutter.package_name }}.parser import {{ cookiecutter.package_name | pascal }}Parser
+from {{ cookiecutter.package_name }}.report import fit_stats, print_run_summary, write_results
+from {{ cookiecutter.package_name }}.tracking import choose_wandb_mode
+
+# The run folder is handed to DDP child processes through the environment so every rank
+# agrees on it; the owner's pid tells a child (reuse it) from a second run in one process.
+RUN_DIR_ENV = "{{ cookiecutter.package_name.upper() }}_RUN_DIR"
+RUN_DIR_OWNER_ENV = "{{ cookiecutter.package_name.upper() }}_RUN_DIR_OWNER"
+
+
+class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
+    """``python -m {{ cookiecutter.package_name }} fit|validate|test|predict`` over any module and data module."""
+
+    def __init__(self, args: list[str] | None = None, run: bool = True) -> None:
+        super().__init__(
+            LightningModule,
+            LightningDataModule,
+            subclass_mode_model=True,
+            subclass_mode_data=True,
+            parser_class={{ cookiecutter.package_name | pascal }}Parser,
+            save_config_callback=LogConfig,
+            auto_configure_optimizers=False,
+            args=args,
+            run=run,
+        )
+
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        for fact in ("input_shape", "num_outputs", "task"):
+            parser.link_arguments(f"data.{fact}", f"model.init_args.{fact}", apply_on="instantiate")
+        parser.add_lightning_class_args(Pictures, "pictures")  # always on; options under pictures.*
+        parser.add_argument(
+            "--run_name",
+            type=str | None,
+            default=None,
+            help="Folder of this run's time-stamped run folders (default: the experiment, or "
+            "<model>-<data>, from the names of the config files given).",
+        )
+        parser.add_argument(
+            "--test_after_fit",
+            type=bool,
+            default=True,
+            help="After fit, test the best checkpoint and print where the run was written.",
+        )
+
+    def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:
+        if isinstance(args, (dict, Namespace)):
+            return super().parse_arguments(parser, args)
+        self.config = parser.parse_args(fresh_data_files(sys.argv[1:] if args is None else args))
+
+    def before_instantiate_classes(self) -> None:
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        config.run_name = config.run_name or run_name(config)
+        # config.yaml keeps the folders as given, so that running it again starts a new run
+        # folder beside this one instead of writing into it.
+        self._config_as_given = config.clone()
+        run_dir = _run_dir(config)
+        config.trainer.default_root_dir = str(run_dir)
+        for logger in _as_list(config.trainer.logger):
+            if not isinstance(logger, Namespace):
+                continue
+            if logger.class_path.endswith("WandbLogger"):
+                choose_wandb_mode()  # only a W&B run needs the reachability probe
+            if "save_dir" in logger.get("init_args", {}):
+                logger.init_args.save_dir = str(run_dir)
+        for callback in _as_list(config.trainer.callbacks):
+            args = callback.get("init_args") if isinstance(callback, Namespace) else None
+            if args is not None and "dirpath" in args and args.dirpath is None:
+                args.dirpath = str(run_dir / "checkpoints")
+
+    def instantiate_trainer(self, **kwargs: Any) -> Trainer:
+        trainer = super().instantiate_trainer(**kwargs)
+        for callback in trainer.callbacks:
+            if isinstance(callback, SaveConfigCallback):
+                callback.config = self._config_as_given
+        return trainer
+
+    def instantiate_classes(self) -> None:
+        try:
+            super().instantiate_classes()
+        except ValueError as err:  # jsonargparse wraps errors raised inside __init__
+            cause = _{{ cookiecutter.package_name }}_cause(err)
+            if cause is None:
+                raise
+            raise cause from None
+
+    def before_fit(self) -> None:
+        self._fit_started = time.perf_counter()
+
+    def after_fit(self) -> None:
+        config = self.config[self.subcommand]
+        if not config.test_after_fit or self.trainer.interrupted:
+            return
+        stats = fit_stats(self.trainer, time.perf_counter() - self._fit_started)
+        best = getattr(self.trainer.checkpoint_callback, "best_model_path", "") or None
+        results = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best, weights_only=True)
+        if self.trainer.is_global_zero:
+            metrics = results[0] if results else {}
+            write_results(self.trainer, metrics, stats, best)
+            print_run_summary(self.trainer, metrics, best)
+
+    def after_predict(self) -> None:
+        _save_predictions(self.trainer)
+
+
+def _save_predictions(trainer: Trainer) -> None:
+    """Write what ``predict`` returned to ``<run folder>/predictions.pt`` and say where."""
+    batches = trainer.predict_loop.predictions
+    if not batches or not trainer.is_global_zero:
+        return
+    if isinstance(batches[0], list):  # several predict dataloaders: keep the first
+        batches = batches[0]
+    path = Path(trainer.default_root_dir) / "predictions.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(torch.cat(batches), path)
+    print(f"{{ cookiecutter.package_name }}: {sum(len(b) for b in batches)} predictions written to {path}", flush=True)
+
+
+def _{{ cookiecutter.package_name }}_cause(err: BaseException | None) -> {{ cookiecutter.package_name | pascal }}Error | None:
+    while err is not None and not isinstance(err, {{ cookiecutter.package_name | pascal }}Error):
+        err = err.__cause__ or err.__context__
+    return err
+
+
+def _as_list(value: object) -> list:
+    if value is None or isinstance(value, bool):
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _run_dir(config: Namespace) -> Path:
+    """``<default_root_dir>/<run name>/<time>``, the same on every rank of a job."""
+    if os.environ.get(RUN_DIR_ENV) and os.environ.get(RUN_DIR_OWNER_ENV) != str(os.getpid()):
+        return Path(os.environ[RUN_DIR_ENV])
+    root = Path(config.trainer.default_root_dir or "runs") / (config.get("run_name") or run_name(config))
+    run_dir = root / (_job_id() or _new_stamp(root))
+    os.environ[RUN_DIR_ENV] = str(run_dir)
+    os.environ[RUN_DIR_OWNER_ENV] = str(os.getpid())
+    return run_dir
+
+
+def run_name(config: Namespace) -> str:
+    """What the user chose, as they typed it: the experiment, else ``<model>-<data>``.
+
+    Names come from the config files given (``configs/model/lstm.yaml`` -> ``lstm``) and fall
+    back to class names when a section came from elsewhere.
+    """
+    files = [Path(str(p)) for p in config.get("config") or []]
+    stems = {p.parent.name: p.stem for p in files}  # the last file of each folder wins
+    if "experiment" in stems:
+        return stems["experiment"]
+    model = stems.get("model") or _class_name(config.get("model"))
+    data = config.get("data")
+    data_file = data.get("__path__") if isinstance(data, Namespace) else None
+    return f"{model}-{Path(str(data_file)).stem if data_file else _class_name(data)}"
+
+
+def _new_stamp(root: Path) -> str:
+    """The start time, with a suffix when a run in ``root`` started in the same second."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    name, n = stamp, 1
+    while (root / name).exists():
+        n += 1
+        name = f"{stamp}-{n}"
+    return name
+
+
+def _job_id() -> str | None:
+    """An id every rank of a SLURM step or a torchrun job shares, when there is one."""
+    if os.environ.get("SLURM_JOB_ID"):
+        return f"slurm-{os.environ['SLURM_JOB_ID']}.{os.environ.get('SLURM_STEP_ID', '0')}"
+    run_id = os.environ.get("TORCHELASTIC_RUN_ID")
+    return f"torchrun-{run_id}" if run_id and run_id != "none" else None
+
+
+def _class_name(section: object) -> str:
+    """``{{ cookiecutter.package_name }}.data.SequenceDataModule`` -> ``sequencedatamodule``; ``none`` when unset."""
+    if not (isinstance(section, Namespace) and section.get("class_path")):
+        return "none"
+    return section.class_path.rsplit(".", 1)[-1].lower()
+
+
+def fresh_data_files(args: list[str]) -> list[str]:
+    """Make each ``--data <file>`` replace the data section instead of merging into it.
+
+    jsonargparse merges a data config into the one before it when both name the same
+    class, so ``DATA=mnist`` after the GAN's ``mnist_pixels`` would keep ``normalize: false``.
+    A ``--data=null`` before each data file starts the section afresh; ``--data.<option>=…``
+    still edits the current one.
+    """
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        given = arg.removeprefix("--data=") if arg.startswith("--data=") else None
+        if arg == "--data" and i + 1 < len(args):
+            given = args[i + 1]
+        if given is not None and given.endswith((".yaml", ".yml")):
+            out.append("--data=null")
+        out.append(arg)
+    return out

@@ -1,0 +1,155 @@
+"""The one reader of questions about ``configs/``: the Makefile, tests and scripts all ask it.
+
+It reads YAML with ``yaml.safe_load`` and imports no torch, so ``make`` can call it cheaply:
+``python -m {{ cookiecutter.package_name }}.configs fit-args --model lstm --data mnist`` prints the ``{{ cookiecutter.package_name }} fit``
+arguments of a run, one per line.
+
+Layout: ``configs/model/<name>.yaml`` names its default data on its ``data:`` line;
+``configs/experiment/<name>.yaml`` starts with header comments naming what it stacks on and
+what it must reach, then holds only what differs::
+
+    # model: lstm
+    # data: adding            (optional: the model's default)
+    # target: test/mse <= 0.01
+"""
+
+import argparse
+import operator
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path("configs")
+# Data modules that read files from a ``data_dir`` (the Makefile's DATA_DIR).
+FILE_DATA = {"{{ cookiecutter.package_name }}.data.ImageDataModule"}
+_HEADER = re.compile(r"^# (model|data|target): *(.+?) *$", re.M)
+_TARGET = re.compile(r"^(\S+) (>=|<=) ([-+0-9.eE]+)$")
+_COMPARE = {">=": operator.ge, "<=": operator.le}
+
+
+class ConfigChoiceError(ValueError):
+    """A config name that does not exist, or an experiment header that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A metric an experiment must reach, e.g. ``test/acc >= 0.99``."""
+
+    metric: str
+    op: str
+    value: float
+
+    def met(self, got: float) -> bool:
+        return _COMPARE[self.op](got, self.value)
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.value:g}"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """An experiment: the model and data configs it stacks on, and its targets."""
+
+    name: str
+    model: str
+    data: str
+    targets: list[Target] = field(default_factory=list)
+
+
+def path(kind: str, name: str, root: Path = ROOT) -> Path:
+    """``configs/<kind>/<name>.yaml``, or a ConfigChoiceError listing the names there are."""
+    file = root / kind / f"{name}.yaml"
+    if not name or "/" in name or not file.is_file():
+        raise ConfigChoiceError(f"unknown {kind.upper()} '{name}'. Available: {' '.join(names(kind, root))}")
+    return file
+
+
+def names(kind: str, root: Path = ROOT) -> list[str]:
+    return sorted(p.stem for p in (root / kind).glob("*.yaml"))
+
+
+def default_data(model: str, root: Path = ROOT) -> str:
+    """The data config a model config names on its ``data: ../data/<name>.yaml`` line."""
+    data = yaml.safe_load(path("model", model, root).read_text()).get("data")
+    if not isinstance(data, str):
+        raise ConfigChoiceError(
+            f"configs/model/{model}.yaml names no default data (data: ../data/<name>.yaml)"
+        )
+    return Path(data).stem
+
+
+def reads_files(data: str, root: Path = ROOT) -> bool:
+    """Whether a data config's module reads files from ``data_dir`` (so it needs DATA_DIR)."""
+    return yaml.safe_load(path("data", data, root).read_text())["class_path"] in FILE_DATA
+
+
+def experiment(name: str, root: Path = ROOT) -> Experiment:
+    """Read an experiment's header: the model (and data) it stacks on and its targets."""
+    header: dict[str, list[str]] = {}
+    for key, value in _HEADER.findall(path("experiment", name, root).read_text()):
+        header.setdefault(key, []).append(value)
+    if "model" not in header:
+        raise ConfigChoiceError(f"configs/experiment/{name}.yaml has no '# model: <name>' line")
+    model = header["model"][0]
+    data = header.get("data", [default_data(model, root)])[0]
+    return Experiment(name, model, data, [_target(name, t) for t in header.get("target", [])])
+
+
+def _target(name: str, text: str) -> Target:
+    match = _TARGET.match(text)
+    if not match:
+        raise ConfigChoiceError(f"configs/experiment/{name}.yaml: cannot read target {text!r}")
+    return Target(match[1], match[2], float(match[3]))
+
+
+def fit_args(
+    model: str = "mlp",
+    data: str = "",
+    experiment_name: str = "",
+    trainer: str = "default",
+    logger: str = "wandb",
+    data_dir: str = "./data",
+    root: Path = ROOT,
+) -> list[str]:
+    """The ``{{ cookiecutter.package_name }} fit`` arguments of a run: stacked configs, later ones winning.
+
+    An experiment replaces ``model`` and ``data`` with the ones it names and goes last.
+    """
+    if experiment_name:
+        exp = experiment(experiment_name, root)
+        model, data = exp.model, exp.data
+    data = data or default_data(model, root)
+    args = ["--config", str(path("trainer", "default", root))]
+    if trainer != "default":
+        args += ["--config", str(path("trainer", trainer, root))]
+    args += ["--config", str(path("logger", logger, root))]
+    args += ["--config", str(path("model", model, root)), "--data", str(path("data", data, root))]
+    if experiment_name:
+        args += ["--config", str(path("experiment", experiment_name, root))]
+    if reads_files(data, root):
+        args.append(f"--data.init_args.data_dir={data_dir}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``fit-args`` for the Makefile; errors end in one line and exit code 2."""
+    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}.configs", description=__doc__.split("\n")[0])
+    parser.add_argument("question", choices=["fit-args"])
+    for name, default in [("model", "mlp"), ("data", ""), ("experiment", ""), ("trainer", "default")]:
+        parser.add_argument(f"--{name}", default=default)
+    parser.add_argument("--logger", default="wandb")
+    parser.add_argument("--data-dir", default="./data")
+    args = parser.parse_args(argv)
+    try:
+        answer = fit_args(args.model, args.data, args.experiment, args.trainer, args.logger, args.data_dir)
+    except ConfigChoiceError as err:
+        print(f"{{ cookiecutter.package_name }}: error: {err}", file=sys.stderr)
+        sys.exit(2)
+    print("\n".join(answer))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Finding a torchvision IDX data set's files: extracted, gzipped (possibly read-only), or downloaded.
+
+MNIST, FashionMNIST and KMNIST share torchvision's ``MNIST`` class and file layout:
+``<root>/<ClassName>/raw/`` holding four IDX files (train/test images and labels).
+"""
+
+import gzip
+import os
+import shutil
+import socket
+from pathlib import Path
+
+from torchvision.datasets import MNIST
+
+from {{ cookiecutter.package_name }}.errors import DataUnavailableError
+
+DOWNLOAD_TIMEOUT_S = 10.0
+
+
+def file_names(dataset: type[MNIST]) -> list[str]:
+    """The four IDX file names of a torchvision MNIST-style class, without ``.gz``."""
+    return [url.rsplit("/", 1)[-1].removesuffix(".gz") for url, _ in dataset.resources]
+
+
+def raw_folder(root: Path, dataset: type[MNIST]) -> Path:
+    return root / dataset.__name__ / "raw"
+
+
+def _has(root: Path, dataset: type[MNIST], suffix: str = "") -> bool:
+    return all((raw_folder(root, dataset) / f"{name}{suffix}").is_file() for name in file_names(dataset))
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "{{ cookiecutter.package_name }}"
+
+
+def _extract(src_root: Path, dst_root: Path, dataset: type[MNIST]) -> Path:
+    """Decompress the four ``.gz`` files; write each atomically so none is half-written."""
+    dst = raw_folder(dst_root, dataset)
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in file_names(dataset):
+        target = dst / name
+        if target.is_file():
+            continue
+        tmp = target.with_suffix(".part")
+        with gzip.open(raw_folder(src_root, dataset) / f"{name}.gz") as src, open(tmp, "wb") as out:
+            shutil.copyfileobj(src, out)
+        tmp.replace(target)
+    return dst_root
+
+
+def _download(root: Path, dataset: type[MNIST]) -> None:
+    """Download with torchvision; on failure remove what was created and explain."""
+    created = _first_missing(raw_folder(root, dataset))
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # fail in seconds, never hang, when offline
+    try:
+        dataset(str(root), train=True, download=True)
+    except Exception as err:  # torchvision raises RuntimeError, URLError or OSError
+        if created is not None:  # leave nothing half-written behind
+            shutil.rmtree(created, ignore_errors=True)
+        raise DataUnavailableError(_missing_message(root, dataset, err)) from None
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet, if any."""
+    missing = None
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing = folder
+    return missing
+
+
+def _missing_message(root: Path, dataset: type[MNIST], err: Exception) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    reason = lines[-1] if lines else type(err).__name__
+    return (
+        f"{dataset.__name__} is not in DATA_DIR={root} and could not be downloaded ({reason}).\n"
+        f"Put these four files, or their .gz, in {raw_folder(root, dataset)}/:\n  "
+        + "\n  ".join(file_names(dataset))
+        + f"\nor set DATA_DIR to a folder whose {dataset.__name__}/raw/ holds them (make train DATA_DIR=...)."
+    )
+
+
+def resolve_root(root: Path, dataset: type[MNIST], download: bool) -> Path:
+    """Return a root under which ``dataset(root, download=False)`` finds the files.
+
+    Raises:
+        DataUnavailableError: the files are absent and ``download`` is off or failed.
+    """
+    if _has(root, dataset):
+        return root
+    if _has(root, dataset, ".gz"):
+        writable = os.access(raw_folder(root, dataset), os.W_OK)
+        cache = _cache_root() / dataset.__name__.lower() / _slug(root)
+        return _extract(root, root if writable else cache, dataset)
+    if not download:
+        raise DataUnavailableError(_missing_message(root, dataset, FileNotFoundError("download=false")))
+    _download(root, dataset)
+    return root
+
+
+def _slug(root: Path) -> str:
+    """A cache folder name unique to one read-only source folder."""
+    return str(root.resolve()).strip("/").replace("/", "_") or "root"

@@ -1,0 +1,48 @@
+"""Score generated images with a trained {{ cookiecutter.package_name }} classifier."""
+
+import math
+
+import torch
+from lightning import LightningDataModule, LightningModule
+
+from {{ cookiecutter.package_name }}.errors import ConfigError
+
+
+class Judge:
+    """A frozen classifier loaded from a {{ cookiecutter.package_name }} checkpoint (safely, ``weights_only=True``).
+
+    It takes images with pixels in [0, 1] and normalises them as the classifier's own
+    training data was (the mean and std its checkpoint records). It is deliberately not an
+    ``nn.Module`` attribute of the GAN, so its weights stay out of the GAN's parameters
+    and checkpoints.
+    """
+
+    def __init__(self, checkpoint: str) -> None:
+        import {{ cookiecutter.package_name }}.modules.supervised  # noqa: F401 - the classifiers a judge checkpoint may name
+
+        try:
+            model = LightningModule.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)
+            data = torch.load(checkpoint, map_location="cpu", weights_only=True).get(
+                LightningDataModule.CHECKPOINT_HYPER_PARAMS_KEY, {}
+            )
+        except (OSError, ValueError, KeyError, RuntimeError) as err:
+            raise ConfigError(f"cannot load the judge checkpoint {checkpoint!r}: {err}") from None
+        if not hasattr(model, "objective") or not hasattr(model.objective, "num_classes"):
+            raise ConfigError(f"the judge {checkpoint!r} is a {type(model).__name__}, not a classifier")
+        self.classifier = model.eval().requires_grad_(False)
+        normalized = data.get("normalize", False)
+        self.mean, self.std = (data["mean"], data["std"]) if normalized else (0.0, 1.0)
+
+    @torch.no_grad()
+    def score(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Mean top-class probability and normalised entropy of the predicted classes.
+
+        Args:
+            images: ``(N, C, H, W)`` with pixels in [0, 1].
+        """
+        self.classifier.to(images.device)
+        probs = self.classifier.objective.scores(self.classifier((images - self.mean) / self.std))
+        classes = probs.shape[-1]
+        freq = torch.bincount(probs.argmax(-1), minlength=classes).float() / len(probs)
+        entropy = -(freq[freq > 0] * freq[freq > 0].log()).sum()
+        return {"confidence": probs.max(-1).values.mean(), "spread": entropy / math.log(classes)}

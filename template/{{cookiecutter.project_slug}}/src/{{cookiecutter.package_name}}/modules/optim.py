@@ -1,0 +1,32 @@
+"""Optimizer and LR scheduler set-up shared by every system."""
+
+from typing import Any
+
+from lightning import LightningModule
+from lightning.pytorch.cli import LRSchedulerCallable, OptimizerCallable
+
+
+def build_optimizers(
+    module: LightningModule,
+    optimizer: OptimizerCallable,
+    scheduler: LRSchedulerCallable | None,
+    monitor: str = "val/loss",
+) -> Any:
+    """Return what ``configure_optimizers`` returns for one optimizer and scheduler.
+
+    A scheduler that takes ``total_steps`` (OneCycleLR) gets the run's number of
+    optimizer steps and is stepped every batch; any other is stepped every epoch, and
+    a plateau scheduler watches ``monitor``.
+    """
+    opt = optimizer(module.parameters())
+    if scheduler is None:
+        return opt
+    # jsonargparse gives a functools.partial whose keywords hold the configured arguments.
+    configured = getattr(scheduler, "keywords", {})
+    if "total_steps" in configured and configured["total_steps"] is None and not configured.get("epochs"):
+        steps = int(module.trainer.estimated_stepping_batches)
+        return {
+            "optimizer": opt,
+            "lr_scheduler": {"scheduler": scheduler(opt, total_steps=steps), "interval": "step"},
+        }
+    return {"optimizer": opt, "lr_scheduler": {"scheduler": scheduler(opt), "monitor": monitor}}

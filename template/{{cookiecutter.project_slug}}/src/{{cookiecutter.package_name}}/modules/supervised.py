@@ -1,0 +1,147 @@
+"""The supervised system: any net trained against targets, or against its own input."""
+
+from collections.abc import Callable
+
+import torch
+from lightning import LightningModule, Trainer
+from lightning.pytorch.cli import LRSchedulerCallable, OptimizerCallable
+from torch import nn
+from torchmetrics import MeanMetric
+from torchmetrics.classification import MulticlassConfusionMatrix
+
+from {{ cookiecutter.package_name }}.modules.objectives import Classification, LossName, Task, make_objective
+from {{ cookiecutter.package_name }}.modules.optim import build_optimizers
+from {{ cookiecutter.package_name }}.nets.init import WeightInit, init_weights
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+STAGES = ("train", "val", "test")
+# Builds a net from the data: (input_shape of one sample, number of outputs) -> nn.Module.
+NetFactory = Callable[[tuple[int, ...], int], nn.Module]
+
+
+def _is_logging_step(trainer: Trainer) -> bool:
+    """Whether Lightning writes to the loggers after this training step."""
+    return getattr(trainer._logger_connector, "should_update_logs", True) or bool(trainer.fast_dev_run)
+
+
+class SupervisedSystem(LightningModule):
+    """Trains a net to map inputs to targets: classification, regression or reconstruction.
+
+    Metrics go to ``train/…``, ``val/…`` and ``test/…``; a classifier also keeps a
+    confusion matrix for validation and test, which ``{{ cookiecutter.package_name }}.callbacks.Pictures`` draws.
+
+    Args:
+        net: the architecture, e.g. ``{{ cookiecutter.package_name }}.nets.mlp.MLP``; built here with the data's
+            input shape and the objective's number of outputs.
+        input_shape: shape of one sample, linked from the data.
+        num_outputs: classes or regression targets, linked from the data.
+        task: ``classification`` or ``regression``, linked from the data.
+        reconstruct: learn to reproduce the input (an autoencoder) instead of the targets.
+        loss: loss name, or ``None`` for the task's default (cross-entropy or MSE).
+        l1: weight of an L1 penalty on all weight matrices (L2: the optimizer's weight_decay).
+        weight_init: re-initialise the net's weights (``default`` keeps PyTorch's).
+        optimizer: builds the optimizer from the parameters.
+        scheduler: builds an LR scheduler from the optimizer, or ``None``.
+
+    Shape:
+        ``(B, *input_shape)`` -> ``(B, num_outputs)`` logits or values; a reconstruction
+        gives ``(B, *input_shape)``.
+    """
+
+    def __init__(
+        self,
+        net: NetFactory,
+        input_shape: tuple[int, ...] = (1, 28, 28),
+        num_outputs: int = 10,
+        task: Task = "classification",
+        reconstruct: bool = False,
+        loss: LossName | None = None,
+        l1: float = 0.0,
+        weight_init: WeightInit = "default",
+        optimizer: OptimizerCallable = torch.optim.Adam,
+        scheduler: LRSchedulerCallable | None = None,
+    ) -> None:
+        super().__init__()
+        # Under LightningCLI this saves the config as given (primitives only), so a
+        # checkpoint rebuilds net, optimizer and scheduler with weights_only=True.
+        self.save_hyperparameters(logger=False)
+        objective_task = "reconstruction" if reconstruct else task
+        self.objective = make_objective(objective_task, num_outputs, loss, tuple(input_shape))
+        self.net = net(tuple(input_shape), self.objective.out_features)
+        init_weights(self.net, weight_init)
+        self.l1, self.reconstruct = l1, reconstruct
+        for stage in STAGES:
+            setattr(self, f"{stage}_metrics", self.objective.metrics(stage))
+            setattr(self, f"{stage}_loss", MeanMetric())
+        if isinstance(self.objective, Classification):
+            classes = self.objective.num_classes
+            self.confusion = nn.ModuleDict(
+                {s: MulticlassConfusionMatrix(classes, validate_args=False) for s in STAGES[1:]}
+            )
+        self._optimizer, self._scheduler = optimizer, scheduler
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def _step(self, batch: Batch, stage: str) -> torch.Tensor:
+        x, y = batch
+        target = x if self.reconstruct else y
+        output = self(x)
+        loss = self.objective.loss(output, target)
+        # Metrics accumulate here and are logged once per epoch: each self.log call costs
+        # about a millisecond on CPU, a sizeable share of a small model's step.
+        getattr(self, f"{stage}_loss").update(loss.detach())
+        scores = self.objective.scores(output.detach())
+        getattr(self, f"{stage}_metrics").update(scores, target)
+        if stage != "train" and hasattr(self, "confusion"):
+            self.confusion[stage].update(scores.argmax(-1), y)
+        return loss
+
+    def _log_epoch(self, stage: str) -> None:
+        # Logged as Metric objects: Lightning computes them (synced across DDP ranks by
+        # torchmetrics) and resets them at the end of the epoch.
+        prog_bar = stage != "train"
+        self.log(f"{stage}/loss", getattr(self, f"{stage}_loss"), prog_bar=prog_bar)
+        self.log_dict(getattr(self, f"{stage}_metrics"), prog_bar=prog_bar)
+
+    def _reset_confusion(self, stage: str) -> None:
+        if hasattr(self, "confusion"):
+            self.confusion[stage].reset()
+
+    def _penalty(self) -> torch.Tensor | float:
+        if not self.l1:
+            return 0.0
+        return self.l1 * sum(p.abs().sum() for p in self.net.parameters() if p.dim() > 1)
+
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        loss = self._step(batch, "train") + self._penalty()
+        if _is_logging_step(self.trainer):
+            self.log("train/loss_step", loss, prog_bar=True)
+        return loss
+
+    def on_train_epoch_end(self) -> None:
+        self._log_epoch("train")
+
+    def on_validation_epoch_start(self) -> None:
+        self._reset_confusion("val")
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+        self._step(batch, "val")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_epoch("val")
+
+    def on_test_epoch_start(self) -> None:
+        self._reset_confusion("test")
+
+    def test_step(self, batch: Batch, batch_idx: int) -> None:
+        self._step(batch, "test")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_epoch("test")
+
+    def predict_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        return self.objective.predict(self(batch[0]))
+
+    def configure_optimizers(self):  # noqa: ANN201 - Lightning accepts several shapes
+        return build_optimizers(self, self._optimizer, self._scheduler)

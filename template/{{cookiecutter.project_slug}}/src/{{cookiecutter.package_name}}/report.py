@@ -1,0 +1,44 @@
+"""What a user reads at the end of a run: the metrics and where everything went."""
+
+import json
+from pathlib import Path
+
+from lightning import Trainer
+from lightning.pytorch.loggers import WandbLogger
+
+
+def print_run_summary(trainer: Trainer, metrics: dict[str, float], checkpoint: str | None) -> None:
+    """Print test metrics and the paths of the checkpoint, config and logger files (rank 0)."""
+    lines = ["", "{{ cookiecutter.package_name }}: run finished"]
+    if metrics:
+        lines.append("  test metrics:  " + "  ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())))
+    lines.append(f"  checkpoint:    {checkpoint or '(none saved; tested the final weights)'}")
+    config = Path(trainer.default_root_dir) / "config.yaml"
+    if config.is_file():
+        lines.append(f"  config:        {config}")
+    for logger in trainer.loggers:
+        if isinstance(logger, WandbLogger):
+            run_dir = Path(logger.experiment.dir).parent
+            lines.append(f"  W&B run files: {run_dir}")
+            if logger.experiment.settings.mode == "offline":
+                lines.append(f"                 (offline; upload with: wandb sync {run_dir})")
+        elif logger.log_dir:
+            lines.append(f"  {type(logger).__name__} files: {logger.log_dir}")
+    print("\n".join(lines), flush=True)
+
+
+def fit_stats(trainer: Trainer, seconds: float) -> dict[str, float]:
+    """Epochs run, wall time and training samples per second of a finished fit."""
+    loader = trainer.train_dataloader
+    batch_size = getattr(loader, "batch_size", None) or 0
+    samples = trainer.current_epoch * trainer.num_training_batches * batch_size * trainer.world_size
+    return {"epochs": trainer.current_epoch, "wall_s": seconds, "samples_per_s": samples / max(seconds, 1e-9)}
+
+
+def write_results(
+    trainer: Trainer, metrics: dict[str, float], stats: dict[str, float], checkpoint: str | None
+) -> Path:
+    """Save the test metrics and fit statistics as ``<run folder>/results.json``."""
+    path = Path(trainer.default_root_dir) / "results.json"
+    path.write_text(json.dumps({"test": metrics, **stats, "checkpoint": checkpoint}, indent=2) + "\n")
+    return path

@@ -1,0 +1,37 @@
+"""Weights & Biases set-up that never prompts and never hangs."""
+
+import netrc
+import os
+import socket
+from pathlib import Path
+
+WANDB_HOST = "api.wandb.ai"
+
+
+def _has_credentials() -> bool:
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    try:
+        path = os.environ.get("NETRC") or Path.home() / ".netrc"
+        return netrc.netrc(path).authenticators(WANDB_HOST) is not None
+    except (OSError, netrc.NetrcParseError):
+        return False
+
+
+def _reachable(host: str, timeout_s: float = 3.0) -> bool:
+    try:
+        with socket.create_connection((host, 443), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def choose_wandb_mode() -> str:
+    """Set ``WANDB_MODE`` to offline unless credentials exist and W&B is reachable.
+
+    An explicit ``WANDB_MODE`` is respected. Returns the mode in force.
+    """
+    if "WANDB_MODE" not in os.environ:
+        online = _has_credentials() and _reachable(WANDB_HOST)
+        os.environ["WANDB_MODE"] = "online" if online else "offline"
+    return os.environ["WANDB_MODE"]

@@ -1,0 +1,109 @@
+"""Shared fixtures: isolated run folders, offline W&B, tiny MNIST files in real IDX format."""
+
+import gzip
+import struct
+from pathlib import Path
+
+import pytest
+import torch
+from torchvision import datasets
+
+from {{ cookiecutter.package_name }} import configs
+from {{ cookiecutter.package_name }}.data.idx_files import file_names
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+MODEL_CONFIGS = sorted((CONFIGS / "model").glob("*.yaml"))
+DATA_CONFIGS = sorted((CONFIGS / "data").glob("*.yaml"))
+EXPERIMENT_CONFIGS = sorted((CONFIGS / "experiment").glob("*.yaml"))
+IMAGE_DATASETS = ("MNIST", "FashionMNIST", "KMNIST")
+DEFAULT_MODEL = {{ ('my_model' if cookiecutter.starter == 'empty' else 'mlp') | quoted }}  # make train's MODEL: the model the generic tests train
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run every test in its own folder, offline, with no run folder inherited."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("{{ cookiecutter.package_name.upper() }}_RUN_DIR", raising=False)
+    monkeypatch.delenv("{{ cookiecutter.package_name.upper() }}_RUN_DIR_OWNER", raising=False)
+    return tmp_path
+
+
+def write_idx(path: Path, array: torch.Tensor, compress: bool = False) -> None:
+    """Write a uint8 tensor in the IDX format MNIST uses (big-endian header)."""
+    header = struct.pack(">HBB", 0, 0x08, array.dim()) + struct.pack(f">{array.dim()}I", *array.shape)
+    payload = header + array.to(torch.uint8).numpy().tobytes()
+    if compress:
+        path = path.with_name(path.name + ".gz")
+        payload = gzip.compress(payload)
+    path.write_bytes(payload)
+
+
+def make_idx_dataset(
+    root: Path, n_train: int = 96, n_test: int = 32, compress: bool = False, dataset: str = "MNIST"
+) -> Path:
+    """Create ``root/<dataset>/raw`` with tiny random images; labels are learnable from pixels."""
+    raw = root / dataset / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    g = torch.Generator().manual_seed(0)
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        labels = torch.randint(0, 10, (n,), generator=g)
+        images = torch.randint(0, 60, (n, 28, 28), generator=g)
+        images[torch.arange(n), labels * 2 + 4, 4:24] = 255  # a bright row that encodes the label
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", images, compress)
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels, compress)
+    expected = file_names(getattr(datasets, dataset))
+    assert sorted(p.name.removesuffix(".gz") for p in raw.iterdir()) == sorted(expected)
+    return root
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A data folder with every torchvision IDX data set the data configs may name, tiny."""
+    for dataset in IMAGE_DATASETS:
+        make_idx_dataset(tmp_path / "data", dataset=dataset)
+    return tmp_path / "data"
+
+
+# The default trainer with the CSV logger: what most tests fit with.
+BASE = [
+    "--config",
+    str(CONFIGS / "trainer" / "default.yaml"),
+    "--config",
+    str(CONFIGS / "logger" / "csv.yaml"),
+]
+
+
+def model_args(model: str, data_dir: Path, data: str | None = None) -> list[str]:
+    """``BASE``, a model config, and its default (or the given) data made tiny."""
+    config = CONFIGS / "model" / f"{model}.yaml"
+    return [
+        *BASE,
+        "--config",
+        str(config),
+        *data_args(data or configs.default_data(model, CONFIGS), data_dir),
+    ]
+
+
+def data_args(data: str, data_dir: Path) -> list[str]:
+    path = CONFIGS / "data" / f"{data}.yaml"
+    return ["--data", str(path), *shrink_data(configs.reads_files(data, CONFIGS), data_dir)]
+
+
+def shrink_data(reads_files: bool, data_dir: Path) -> list[str]:
+    """Overrides that make data tiny: files from ``data_dir``, or a few short sequences."""
+    args = ["--data.init_args.batch_size=32"]
+    if reads_files:
+        return [*args, f"--data.init_args.data_dir={data_dir}", "--data.init_args.val_size=32"]
+    sizes = ("train_size=64", "val_size=32", "test_size=32", "seq_len=12")
+    return args + [f"--data.init_args.{s}" for s in sizes]
+
+
+def experiment_args(name: str, data_dir: Path) -> list[str]:
+    """An experiment stacked on its model and data configs, as make train does, made tiny."""
+    exp = configs.experiment(name, CONFIGS)
+    args = configs.fit_args(exp.model, exp.data, name, logger="csv", data_dir=str(data_dir), root=CONFIGS)
+    return [*args, *shrink_data(configs.reads_files(exp.data, CONFIGS), data_dir)]

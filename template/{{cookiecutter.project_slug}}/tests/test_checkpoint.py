@@ -1,0 +1,62 @@
+"""Checkpoints rebuild the exact model with ``weights_only=True``."""
+
+from pathlib import Path
+
+import torch
+from lightning import Trainer
+
+from {{ cookiecutter.package_name }}.cli import {{ cookiecutter.package_name | pascal }}CLI
+from {{ cookiecutter.package_name }}.modules.supervised import SupervisedSystem
+
+from conftest import model_args
+
+
+def test_best_checkpoint_reloads_safely_and_reproduces_test_metrics(data_dir: Path) -> None:
+    args = model_args("mlp", data_dir)
+    cli = {{ cookiecutter.package_name | pascal }}CLI(
+        args=["fit", *args, "--trainer.max_epochs=2", "--model.init_args.net.init_args.hidden=[32]"]
+    )
+    best = cli.trainer.checkpoint_callback.best_model_path
+    reported = {k: float(v) for k, v in cli.trainer.callback_metrics.items()}
+
+    raw = torch.load(best, weights_only=True)  # no pickled code: only tensors and primitives
+    net = raw["hyper_parameters"]["net"]
+    assert net["class_path"] == "{{ cookiecutter.package_name }}.nets.mlp.MLP" and net["init_args"]["hidden"] == [32]
+    model = SupervisedSystem.load_from_checkpoint(best, weights_only=True)  # net and optimizer rebuilt
+    assert [m.out_features for m in model.net.layers if isinstance(m, torch.nn.Linear)] == [32, 10]
+    again = Trainer(logger=False, enable_progress_bar=False).test(model, datamodule=cli.datamodule)[0]
+    assert again == reported
+    assert Path(best).parent == Path(cli.trainer.default_root_dir).resolve() / "checkpoints"
+
+
+def test_saved_config_and_checkpoint_drive_predict(data_dir: Path) -> None:
+    args = model_args("mlp", data_dir)
+    fit = {{ cookiecutter.package_name | pascal }}CLI(
+        args=["fit", *args, "--trainer.max_epochs=1", "--model.init_args.net.init_args.hidden=[16]"]
+    )
+    config = Path(fit.trainer.default_root_dir) / "config.yaml"
+    last = Path(fit.trainer.default_root_dir) / "checkpoints" / "last.ckpt"
+
+    predict = {{ cookiecutter.package_name | pascal }}CLI(args=["predict", "--config", str(config), "--ckpt_path", str(last)])
+    assert Path(predict.trainer.default_root_dir).parent == Path(fit.trainer.default_root_dir).parent
+    saved = torch.load(Path(predict.trainer.default_root_dir) / "predictions.pt", weights_only=True)
+    model = SupervisedSystem.load_from_checkpoint(last, weights_only=True).eval()
+    images = fit.datamodule.splits["test"][0]
+    with torch.no_grad():
+        assert torch.equal(saved, model(images).argmax(-1))
+
+
+def test_running_a_saved_config_again_starts_a_new_run_beside_the_old(data_dir: Path) -> None:
+    args = model_args("mlp", data_dir)
+    first = {{ cookiecutter.package_name | pascal }}CLI(
+        args=["fit", *args, "--trainer.max_epochs=1", "--model.init_args.net.init_args.hidden=[16]"]
+    )
+    old_dir = Path(first.trainer.default_root_dir)
+    old_files = {p: p.read_bytes() for p in old_dir.rglob("*") if p.is_file() and "wandb" not in p.parts}
+
+    again = {{ cookiecutter.package_name | pascal }}CLI(args=["fit", "--config", str(old_dir / "config.yaml"), "--trainer.max_epochs=1"])
+    new_dir = Path(again.trainer.default_root_dir)
+    assert new_dir.parent == old_dir.parent and new_dir != old_dir
+    assert Path(again.trainer.checkpoint_callback.best_model_path).parent == new_dir.resolve() / "checkpoints"
+    assert {p: p.read_bytes() for p in old_files} == old_files  # the first run is untouched
+    assert str(old_dir) not in (old_dir / "config.yaml").read_text()

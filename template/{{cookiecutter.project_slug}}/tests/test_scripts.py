@@ -1,0 +1,32 @@
+"""The benchmark and results scripts run end to end on tiny data."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.mark.slow
+def test_bench_prints_the_overhead_ratio_last(data_dir: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "bench.py"),
+            "--data-dir",
+            str(data_dir),
+            "--rounds",
+            "1",
+            "--val-size",
+            "16",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("overhead_ratio=") and float(last.split("=")[1]) > 0
+    assert "tutorial_over_{{ cookiecutter.package_name }}=" in result.stdout and "data alone" in result.stdout

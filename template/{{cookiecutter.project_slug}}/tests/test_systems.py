@@ -1,0 +1,104 @@
+"""What the autoencoder and the GAN promise beyond the parametrized model tests."""
+
+from functools import partial
+from pathlib import Path
+
+import pytest
+import torch
+from lightning import Trainer
+from PIL import Image
+from torch.utils.data import DataLoader, TensorDataset
+
+from {{ cookiecutter.package_name }}.cli import {{ cookiecutter.package_name | pascal }}CLI
+from {{ cookiecutter.package_name }}.data.images import load_split
+from {{ cookiecutter.package_name }}.errors import ConfigError
+from {{ cookiecutter.package_name }}.modules.gan import GANSystem
+from {{ cookiecutter.package_name }}.modules.judge import Judge
+from {{ cookiecutter.package_name }}.nets.autoencoder import ConvAutoencoder, MLPAutoencoder
+from {{ cookiecutter.package_name }}.nets.cnn import ConvNet
+from {{ cookiecutter.package_name }}.nets.gan import Discriminator, Generator
+
+from conftest import model_args
+
+
+def fit(model: str, data_dir: Path, *extra: str) -> {{ cookiecutter.package_name | pascal }}CLI:
+    return {{ cookiecutter.package_name | pascal }}CLI(args=["fit", *model_args(model, data_dir), "--trainer.max_epochs=1", *extra])
+
+
+def test_autoencoder_saves_inputs_beside_reconstructions(data_dir: Path) -> None:
+    cli = fit("autoencoder", data_dir, "--pictures.num_images=4")
+    png = Path(cli.trainer.default_root_dir) / "reconstructions" / "epoch_000.png"
+    width, height = Image.open(png).size
+    assert (width, height) == (2 + 8 * 30, 2 + 30)  # one row: 4 inputs, each beside its reconstruction
+    assert {"test/loss", "test/mse", "test/mae"} <= set(cli.trainer.callback_metrics)
+
+
+def test_a_convnet_refuses_sequences_with_a_hint() -> None:
+    with pytest.raises(ConfigError, match="needs image data .* use image data such as DATA=mnist"):
+        ConvNet((50, 2), 1)
+
+
+def test_autoencoder_nets_check_what_they_are_asked_for() -> None:
+    with pytest.raises(ConfigError, match="use MLPAutoencoder"):
+        ConvAutoencoder((50, 2), 100)
+    with pytest.raises(ConfigError, match="reconstruct: true"):
+        MLPAutoencoder((1, 28, 28), 10)  # ten outputs: a classifier's system, not a reconstruction
+    assert ConvAutoencoder((1, 28, 28), 784)(torch.zeros(2, 1, 28, 28)).shape == (2, 1, 28, 28)
+
+
+def test_gan_learns_to_draw_the_one_image_it_sees() -> None:
+    torch.manual_seed(0)
+    target = torch.zeros(1, 28, 28)
+    target[:, 8:20, 12:16] = 1.0  # a bar, the whole data set
+    loader = DataLoader(TensorDataset(target.expand(64, -1, -1, -1).clone(), torch.zeros(64)), batch_size=32)
+    adam = partial(torch.optim.Adam, lr=2e-3, betas=(0.5, 0.999))
+    gan = GANSystem(partial(Generator, hidden=[64]), partial(Discriminator, hidden=[64]), optimizer=adam)
+
+    def error() -> float:
+        gan.eval()
+        with torch.no_grad():
+            mse = float((gan(torch.randn(256, 64)) - target).pow(2).mean())
+        gan.train()
+        return mse
+
+    before = error()
+    trainer = Trainer(max_steps=300, logger=False, enable_checkpointing=False, enable_progress_bar=False)
+    trainer.fit(gan, train_dataloaders=loader)
+    after = error()
+    assert after < 0.2 * before, f"sample error {before:.4f} -> {after:.4f}"
+
+
+def _classifier(data_dir: Path) -> str:
+    cli = fit("mlp", data_dir, "--model.init_args.net.init_args.hidden=[32]")
+    return cli.trainer.checkpoint_callback.best_model_path
+
+
+def test_judge_scores_confidence_and_class_spread(data_dir: Path) -> None:
+    judge = Judge(_classifier(data_dir))
+    images = load_split("MNIST", data_dir, train=False)[0]  # pixels in [0, 1], as a GAN draws them
+    varied = judge.score(images)
+    same = judge.score(images[:1].expand(50, -1, -1, -1))
+    assert 0.0 < varied["spread"] <= 1.0 and 0.1 <= varied["confidence"] <= 1.0
+    assert same["spread"] == 0.0  # one image, one class: total mode collapse
+
+
+def test_gan_with_a_judge_logs_sample_quality(data_dir: Path) -> None:
+    cli = fit(
+        "gan",
+        data_dir,
+        f"--model.init_args.judge={_classifier(data_dir)}",
+        "--model.init_args.judge_samples=64",
+    )
+    metrics = cli.trainer.callback_metrics
+    assert {"test/judge_confidence", "test/judge_spread", "test/d_real_acc"} <= set(metrics)
+    assert (Path(cli.trainer.default_root_dir) / "samples" / "epoch_000.png").is_file()
+
+
+def test_a_missing_judge_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot load the judge"):
+        Judge(str(tmp_path / "nope.ckpt"))
+
+
+def test_gan_refuses_normalised_pixels(data_dir: Path) -> None:
+    with pytest.raises(ConfigError, match="mnist_pixels"):
+        fit("gan", data_dir, "--data.init_args.normalize=true")
