@@ -84,6 +84,7 @@ REMOVE: dict[str, list[str]] = {
         "tests/test_checkpoint.py",
         "tests/test_cli.py",
         "tests/test_distributed.py",
+        "tests/test_guards.py",
         "tests/test_knobs.py",
         "tests/test_pictures.py",
         "tests/test_scripts.py",

@@ -73,7 +73,7 @@ class GANSystem(LightningModule):
     def _noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.latent_dim, device=self.device)
 
-    def training_step(self, batch: Batch, batch_idx: int) -> None:
+    def training_step(self, batch: Batch, batch_idx: int) -> dict[str, torch.Tensor]:
         real = batch[0]
         if self.global_step == 0 and (real.min() < 0 or real.max() > 1):
             raise ConfigError(
@@ -99,6 +99,7 @@ class GANSystem(LightningModule):
         opt_g.step()
         self.d_loss.update(d_loss.detach())
         self.g_loss.update(g_loss.detach())
+        return {"loss": (d_loss + g_loss).detach()}  # for callbacks (a non-finite loss stops the run)
 
     def on_train_epoch_end(self) -> None:
         self.log_dict({"train/d_loss": self.d_loss, "train/g_loss": self.g_loss}, prog_bar=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from lightning import Callback
 from torchvision import datasets
 
 from {{ cookiecutter.package_name }} import configs
@@ -107,3 +108,15 @@ def experiment_args(name: str, data_dir: Path) -> list[str]:
     exp = configs.experiment(name, CONFIGS)
     args = configs.fit_args(exp.model, exp.data, name, logger="csv", data_dir=str(data_dir), root=CONFIGS)
     return [*args, *shrink_data(configs.reads_files(exp.data, CONFIGS), data_dir)]
+
+
+class PoisonWeights(Callback):
+    """Turns the first weight to NaN before training step ``step``: a run that diverges there."""
+
+    def __init__(self, step: int = 3) -> None:
+        self.step = step
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:  # noqa: ANN001
+        if trainer.global_step == self.step:
+            with torch.no_grad():
+                next(pl_module.parameters()).fill_(float("nan"))

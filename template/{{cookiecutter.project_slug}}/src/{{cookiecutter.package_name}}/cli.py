@@ -14,7 +14,8 @@ from jsonargparse import Namespace  # noqa: E402
 from lightning import LightningDataModule, LightningModule, Trainer
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
-from {{ cookiecutter.package_name }}.callbacks import LogConfig, Pictures
+from {{ cookiecutter.package_name }}.callbacks import LogConfig, Pictures, StopOnNonFiniteLoss
+from {{ cookiecutter.package_name }}.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
 from {{ cookiecutter.package_name }}.errors import {{ cookiecutter.package_name | pascal }}Error
 from {{ cookiecutter.package_name }}.parser import {{ cookiecutter.package_name | pascal }}Parser
 from {{ cookiecutter.package_name }}.report import fit_stats, print_run_summary, write_results
@@ -45,7 +46,9 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         for fact in ("input_shape", "num_outputs", "task"):
             parser.link_arguments(f"data.{fact}", f"model.init_args.{fact}", apply_on="instantiate")
-        parser.add_lightning_class_args(Pictures, "pictures")  # always on; options under pictures.*
+        # Always on; options under pictures.* and stop_on_nonfinite.*
+        parser.add_lightning_class_args(Pictures, "pictures")
+        parser.add_lightning_class_args(StopOnNonFiniteLoss, "stop_on_nonfinite")
         parser.add_argument(
             "--run_name",
             type=str | None,
@@ -64,6 +67,20 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
         if isinstance(args, (dict, Namespace)):
             return super().parse_arguments(parser, args)
         self.config = parser.parse_args(fresh_data_files(sys.argv[1:] if args is None else args))
+
+    def _parse_ckpt_path(self) -> None:
+        # Lightning loads the checkpoint here to take its hyperparameters: check it first, so
+        # a bad path or file is one line, and say what the checkpoint sets over the config.
+        config = self.config.get(self.config.get("subcommand") or "")
+        path = config.get("ckpt_path") if isinstance(config, Namespace) else None
+        if not path or path in SPECIAL_PATHS:
+            return super()._parse_ckpt_path()
+        check_same_architecture(path, load_hyperparameters(path), config.get("model"))
+        before = config.get("model")
+        super()._parse_ckpt_path()
+        after = self.config[self.config.subcommand].get("model")
+        for change in changed(before, after) if before is not None else []:
+            print(f"{{ cookiecutter.package_name }}: the checkpoint's hyperparameters win: {change}", file=sys.stderr)
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config

@@ -1,6 +1,7 @@
 """What a user reads at the end of a run: the metrics and where everything went."""
 
 import json
+import math
 from pathlib import Path
 
 from lightning import Trainer
@@ -40,5 +41,8 @@ def write_results(
 ) -> Path:
     """Save the test metrics and fit statistics as ``<run folder>/results.json``."""
     path = Path(trainer.default_root_dir) / "results.json"
-    path.write_text(json.dumps({"test": metrics, **stats, "checkpoint": checkpoint}, indent=2) + "\n")
+    # JSON has no NaN: a non-finite metric is written as null, so every reader can parse the file.
+    finite = {k: v if math.isfinite(v) else None for k, v in metrics.items()}
+    results = {"test": finite, **stats, "checkpoint": checkpoint}
+    path.write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")
     return path

@@ -1,0 +1,67 @@
+"""Checking a checkpoint a user names before anything is built or written."""
+
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+from jsonargparse import Namespace
+
+from litzoo.errors import ConfigError
+
+# Words Lightning itself resolves to a checkpoint, not paths.
+SPECIAL_PATHS = {"last", "best", "hpc", "registry"}
+
+
+def load_hyperparameters(path: str) -> dict[str, Any]:
+    """The hyperparameters of a Lightning checkpoint, read safely (``weights_only=True``).
+
+    Raises:
+        ConfigError: the file is missing, unreadable, truncated or not a Lightning checkpoint.
+    """
+    if not Path(path).is_file():
+        raise ConfigError(
+            f"checkpoint {path} does not exist; runs keep theirs in runs/<name>/<time>/checkpoints/"
+        )
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True, mmap=False)
+    except Exception as err:  # torch raises UnpicklingError, RuntimeError, EOFError... for a bad file
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ConfigError(
+            f"checkpoint {path} cannot be read ({reason}): is it a complete .ckpt file?"
+        ) from None
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+        raise ConfigError(f"{path} is not a Lightning checkpoint (it has no state_dict)")
+    return dict(checkpoint.get("hyper_parameters") or {})
+
+
+def _architecture(model: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(system class, net class) of a model config or of checkpoint hyperparameters."""
+    system = model.get("class_path") or model.get("_class_path")
+    args = model.get("init_args") or model
+    net = args.get("net") if isinstance(args, dict) else None
+    return system, net.get("class_path") if isinstance(net, dict) else None
+
+
+def check_same_architecture(path: str, hyperparameters: dict[str, Any], model: Namespace | None) -> None:
+    """Refuse a checkpoint of another system or net than the config builds: it could not load."""
+    if model is None or not hyperparameters:
+        return
+    wanted = _architecture(yaml.safe_load(yaml.safe_dump(model.as_dict())))
+    found = _architecture(hyperparameters)
+    for kind, want, got in zip(("system", "net"), wanted, found, strict=True):
+        if want and got and want.rsplit(".", 1)[-1] != got.rsplit(".", 1)[-1]:
+            raise ConfigError(
+                f"checkpoint {path} holds a {got.rsplit('.', 1)[-1]} {kind}, but the config builds a "
+                f"{want.rsplit('.', 1)[-1]}; pass the config it was trained with (--config <run>/config.yaml)"
+            )
+
+
+def changed(before: object, after: object, prefix: str = "model") -> list[str]:
+    """Dotted keys whose values differ between two model configs, as ``key: old -> new``."""
+    if isinstance(before, Namespace) and isinstance(after, Namespace):
+        keys = set(before.keys()) | set(after.keys())
+        return [
+            c for key in sorted(keys) for c in changed(before.get(key), after.get(key), f"{prefix}.{key}")
+        ]
+    return [] if before == after else [f"{prefix}: {before!r} -> {after!r}"]

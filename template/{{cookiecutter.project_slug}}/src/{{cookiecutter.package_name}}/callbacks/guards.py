@@ -1,0 +1,45 @@
+"""Stop a diverging run at the step it diverges, instead of training on NaN to the end."""
+
+import torch
+from lightning import Callback, LightningModule, Trainer
+
+from {{ cookiecutter.package_name }}.errors import {{ cookiecutter.package_name | pascal }}Error
+
+
+class DivergedError({{ cookiecutter.package_name | pascal }}Error):
+    """The training loss stopped being a finite number."""
+
+
+class StopOnNonFiniteLoss(Callback):
+    """Raises at the first training step whose loss is NaN or infinite, naming the step.
+
+    Lightning would train on NaN to the end and exit 0 (and a NaN epoch could become the
+    "best" checkpoint). Checkpoint callbacks run after this one, so nothing is saved from
+    the bad step on: the last checkpoint holds the last good weights.
+
+    Args:
+        check_every_n_steps: look at the loss every n-th step (each look waits for the step
+            to finish on a GPU; 1 checks every step).
+    """
+
+    def __init__(self, check_every_n_steps: int = 1) -> None:
+        self.every = max(1, check_every_n_steps)
+        self._step = 0
+
+    def on_train_batch_start(
+        self, trainer: Trainer, pl_module: LightningModule, batch: object, batch_idx: int
+    ) -> None:
+        self._step = trainer.global_step  # the step this batch's loss belongs to (before it steps)
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs: object, batch: object, batch_idx: int
+    ) -> None:
+        loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+        if not isinstance(loss, torch.Tensor) or batch_idx % self.every or bool(torch.isfinite(loss).all()):
+            return
+        kept = getattr(trainer.checkpoint_callback, "last_model_path", "") or "none saved yet"
+        raise DivergedError(
+            f"the training loss became {loss.detach().flatten()[0].item()} at step {self._step} "
+            f"(epoch {trainer.current_epoch}, batch {batch_idx}); last good checkpoint: {kept}. "
+            "Lower the learning rate or clip gradients; TRAINER=debug_anomaly finds the operation"
+        )

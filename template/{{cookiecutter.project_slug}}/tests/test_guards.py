@@ -1,0 +1,99 @@
+"""Nothing is lost to a bad step or a bad file: divergence stops loudly, bad checkpoints are one line."""
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from {{ cookiecutter.package_name }}.__main__ import main
+from {{ cookiecutter.package_name }}.cli import {{ cookiecutter.package_name | pascal }}CLI
+from {{ cookiecutter.package_name }}.report import write_results
+
+from conftest import model_args
+
+
+def run_main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exit_info.value.code or 0, out, err
+
+
+def test_a_nan_loss_stops_the_run_at_its_step_and_keeps_the_last_good_checkpoint(
+    capsys: pytest.CaptureFixture, data_dir: Path, tmp_path: Path
+) -> None:
+    # 96 - 32 tiny training images in batches of 32: two steps an epoch, so step 3 is in epoch 1.
+    args = [*model_args("mlp", data_dir), "--model.init_args.net.init_args.hidden=[16]"]
+    args += ["--trainer.max_epochs=5", "--trainer.callbacks+=conftest.PoisonWeights"]
+    args += ["--trainer.callbacks.init_args.step=3", f"--trainer.default_root_dir={tmp_path / 'runs'}"]
+    code, out, err = run_main(capsys, "fit", *args)
+    assert code == 2 and "Traceback" not in err
+    assert "the training loss became nan at step 3 (epoch 1, batch 1)" in err
+    last = next((tmp_path / "runs").rglob("last.ckpt"))
+    assert str(last) in err
+    weights = torch.load(last, weights_only=True)["state_dict"]
+    assert all(torch.isfinite(w).all() for w in weights.values()), "the kept checkpoint holds NaN"
+    assert "run finished" not in out
+
+
+def test_results_json_stays_valid_json_when_a_metric_is_nan(tmp_path: Path) -> None:
+    trainer = SimpleNamespace(default_root_dir=str(tmp_path))
+    path = write_results(trainer, {"test/loss": float("nan"), "test/acc": 0.5}, {"epochs": 1}, None)
+    assert json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"bare {c}"))["test"] == {
+        "test/loss": None,
+        "test/acc": 0.5,
+    }
+
+
+@pytest.fixture
+def trained(data_dir: Path) -> tuple[Path, Path]:
+    """A finished one-epoch MLP run: its config.yaml and last.ckpt."""
+    args = [*model_args("mlp", data_dir), "--model.init_args.net.init_args.hidden=[16]"]
+    cli = {{ cookiecutter.package_name | pascal }}CLI(args=["fit", *args, "--trainer.max_epochs=1", "--test_after_fit=false"])
+    run = Path(cli.trainer.default_root_dir)
+    return run / "config.yaml", run / "checkpoints" / "last.ckpt"
+
+
+def _bad_files(tmp_path: Path, last: Path) -> dict[str, tuple[Path, str]]:
+    truncated = tmp_path / "truncated.ckpt"
+    truncated.write_bytes(last.read_bytes()[: last.stat().st_size // 2])
+    text = tmp_path / "notes.ckpt"
+    text.write_text("not a checkpoint\n")
+    return {
+        "missing": (tmp_path / "nope.ckpt", "does not exist"),
+        "truncated": (truncated, "cannot be read"),
+        "text": (text, "cannot be read"),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing", "truncated", "text"])
+def test_a_bad_checkpoint_is_one_line_exit_2_and_leaves_nothing(
+    capsys: pytest.CaptureFixture, trained: tuple[Path, Path], tmp_path: Path, case: str
+) -> None:
+    config, last = trained
+    path, message = _bad_files(tmp_path, last)[case]
+    before = sorted(p for p in (tmp_path / "runs").rglob("*"))
+    code, _, err = run_main(capsys, "test", "--config", str(config), "--ckpt_path", str(path))
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith(f"{{ cookiecutter.package_name }}: error: checkpoint {path}") and message in err
+    assert sorted(p for p in (tmp_path / "runs").rglob("*")) == before, "a failed run left files behind"
+
+
+def test_a_checkpoint_of_another_net_is_refused(
+    capsys: pytest.CaptureFixture, trained: tuple[Path, Path], data_dir: Path
+) -> None:
+    _, last = trained
+    lstm = model_args("lstm", data_dir)
+    code, _, err = run_main(capsys, "test", *lstm, "--ckpt_path", str(last))
+    assert code == 2 and "holds a MLP net, but the config builds a RecurrentNet" in err
+
+
+def test_the_checkpoint_says_which_hyperparameters_it_sets(
+    capsys: pytest.CaptureFixture, trained: tuple[Path, Path]
+) -> None:
+    config, last = trained
+    {{ cookiecutter.package_name | pascal }}CLI(args=["test", "--config", str(config), "--ckpt_path", str(last), "--model.net.hidden=[64]"])
+    err = capsys.readouterr().err
+    assert "the checkpoint's hyperparameters win: model.init_args.net.init_args.hidden: [64] -> [16]" in err
