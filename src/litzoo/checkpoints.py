@@ -1,11 +1,13 @@
-"""Checking a checkpoint a user names before anything is built or written."""
+"""Checkpoints: checking one a user names before anything is built, and writing them atomically."""
 
+import os
 from pathlib import Path
 from typing import Any
 
 import torch
 import yaml
 from jsonargparse import Namespace
+from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 
 from litzoo.errors import ConfigError
 
@@ -65,3 +67,32 @@ def changed(before: object, after: object, prefix: str = "model") -> list[str]:
             c for key in sorted(keys) for c in changed(before.get(key), after.get(key), f"{prefix}.{key}")
         ]
     return [] if before == after else [f"{prefix}: {before!r} -> {after!r}"]
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Writes each checkpoint beside its target, fsyncs it, then renames it into place.
+
+    A rename within one folder is atomic, so a checkpoint path always holds a complete file:
+    a kill during a save leaves the previous checkpoint as it was. Lightning's own writer
+    stages the file in $TMPDIR (atomic only on the same filesystem) and never fsyncs.
+    """
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None) -> None:
+        target = Path(path)
+        if "://" in str(path) or storage_options is not None:  # remote storage: Lightning's way
+            return super().save_checkpoint(checkpoint, path, storage_options)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        try:
+            with open(partial, "wb") as file:
+                torch.save(checkpoint, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the rename itself survives a crash
+        finally:
+            os.close(folder)

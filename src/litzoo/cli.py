@@ -14,17 +14,13 @@ from jsonargparse import Namespace  # noqa: E402
 from lightning import LightningDataModule, LightningModule, Trainer
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
-from litzoo.callbacks import LogConfig, Pictures, StopOnNonFiniteLoss
+from litzoo.callbacks import CheckpointOnSigterm, LogConfig, Pictures, StopOnNonFiniteLoss
 from litzoo.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
 from litzoo.errors import LitzooError
 from litzoo.parser import LitzooParser
 from litzoo.report import fit_stats, print_run_summary, write_results
+from litzoo.runs import claim_run_dir, run_name
 from litzoo.tracking import choose_wandb_mode
-
-# The run folder is handed to DDP child processes through the environment so every rank
-# agrees on it; the owner's pid tells a child (reuse it) from a second run in one process.
-RUN_DIR_ENV = "LITZOO_RUN_DIR"
-RUN_DIR_OWNER_ENV = "LITZOO_RUN_DIR_OWNER"
 
 
 class LitzooCLI(LightningCLI):
@@ -49,6 +45,7 @@ class LitzooCLI(LightningCLI):
         # Always on; options under pictures.* and stop_on_nonfinite.*
         parser.add_lightning_class_args(Pictures, "pictures")
         parser.add_lightning_class_args(StopOnNonFiniteLoss, "stop_on_nonfinite")
+        parser.add_lightning_class_args(CheckpointOnSigterm, "checkpoint_on_sigterm")
         parser.add_argument(
             "--run_name",
             type=str | None,
@@ -88,7 +85,7 @@ class LitzooCLI(LightningCLI):
         # config.yaml keeps the folders as given, so that running it again starts a new run
         # folder beside this one instead of writing into it.
         self._config_as_given = config.clone()
-        run_dir = _run_dir(config)
+        run_dir = claim_run_dir(config)
         config.trainer.default_root_dir = str(run_dir)
         for logger in _as_list(config.trainer.logger):
             if not isinstance(logger, Namespace):
@@ -160,58 +157,6 @@ def _as_list(value: object) -> list:
     if value is None or isinstance(value, bool):
         return []
     return list(value) if isinstance(value, list) else [value]
-
-
-def _run_dir(config: Namespace) -> Path:
-    """``<default_root_dir>/<run name>/<time>``, the same on every rank of a job."""
-    if os.environ.get(RUN_DIR_ENV) and os.environ.get(RUN_DIR_OWNER_ENV) != str(os.getpid()):
-        return Path(os.environ[RUN_DIR_ENV])
-    root = Path(config.trainer.default_root_dir or "runs") / (config.get("run_name") or run_name(config))
-    run_dir = root / (_job_id() or _new_stamp(root))
-    os.environ[RUN_DIR_ENV] = str(run_dir)
-    os.environ[RUN_DIR_OWNER_ENV] = str(os.getpid())
-    return run_dir
-
-
-def run_name(config: Namespace) -> str:
-    """What the user chose, as they typed it: the experiment, else ``<model>-<data>``.
-
-    Names come from the config files given (``configs/model/lstm.yaml`` -> ``lstm``) and fall
-    back to class names when a section came from elsewhere.
-    """
-    files = [Path(str(p)) for p in config.get("config") or []]
-    stems = {p.parent.name: p.stem for p in files}  # the last file of each folder wins
-    if "experiment" in stems:
-        return stems["experiment"]
-    model = stems.get("model") or _class_name(config.get("model"))
-    data = config.get("data")
-    data_file = data.get("__path__") if isinstance(data, Namespace) else None
-    return f"{model}-{Path(str(data_file)).stem if data_file else _class_name(data)}"
-
-
-def _new_stamp(root: Path) -> str:
-    """The start time, with a suffix when a run in ``root`` started in the same second."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    name, n = stamp, 1
-    while (root / name).exists():
-        n += 1
-        name = f"{stamp}-{n}"
-    return name
-
-
-def _job_id() -> str | None:
-    """An id every rank of a SLURM step or a torchrun job shares, when there is one."""
-    if os.environ.get("SLURM_JOB_ID"):
-        return f"slurm-{os.environ['SLURM_JOB_ID']}.{os.environ.get('SLURM_STEP_ID', '0')}"
-    run_id = os.environ.get("TORCHELASTIC_RUN_ID")
-    return f"torchrun-{run_id}" if run_id and run_id != "none" else None
-
-
-def _class_name(section: object) -> str:
-    """``litzoo.data.SequenceDataModule`` -> ``sequencedatamodule``; ``none`` when unset."""
-    if not (isinstance(section, Namespace) and section.get("class_path")):
-        return "none"
-    return section.class_path.rsplit(".", 1)[-1].lower()
 
 
 def fresh_data_files(args: list[str]) -> list[str]:

@@ -1,7 +1,12 @@
-"""Stop a diverging run at the step it diverges, instead of training on NaN to the end."""
+"""Runs that go wrong: stop a diverging run at its step; checkpoint a run that is told to stop."""
+
+import sys
+from pathlib import Path
 
 import torch
 from lightning import Callback, LightningModule, Trainer
+from lightning.pytorch.loggers import WandbLogger
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from litzoo.errors import LitzooError
 
@@ -43,3 +48,27 @@ class StopOnNonFiniteLoss(Callback):
             f"(epoch {trainer.current_epoch}, batch {batch_idx}); last good checkpoint: {kept}. "
             "Lower the learning rate or clip gradients; TRAINER=debug_anomaly finds the operation"
         )
+
+
+class CheckpointOnSigterm(Callback):
+    """On SIGTERM (what SLURM and most schedulers send before a kill), save ``last.ckpt``.
+
+    Lightning stops at the next batch and raises ``SIGTERMException``; this saves the state
+    of that moment into the run's checkpoint folder and marks the W&B run as preempted. The
+    CLI then exits 143, so a scheduler or a sweep does not take the run as finished.
+    """
+
+    def on_exception(self, trainer: Trainer, pl_module: LightningModule, exception: BaseException) -> None:
+        if not isinstance(exception, SIGTERMException):
+            return
+        folder = (
+            getattr(trainer.checkpoint_callback, "dirpath", None)
+            or Path(trainer.default_root_dir) / "checkpoints"
+        )
+        path = Path(folder) / "last.ckpt"
+        trainer.save_checkpoint(path)
+        for logger in trainer.loggers:
+            if isinstance(logger, WandbLogger):
+                logger.experiment.mark_preempting()
+        if trainer.is_global_zero:
+            print(f"litzoo: SIGTERM at step {trainer.global_step}: saved {path}", file=sys.stderr, flush=True)

@@ -75,7 +75,7 @@ def test_a_data_file_replaces_the_data_section_instead_of_inheriting_from_it(
     ],
 )
 def test_run_folders_are_named_as_typed(files: list[str], expected: str) -> None:
-    from {{ cookiecutter.package_name }}.cli import run_name
+    from {{ cookiecutter.package_name }}.runs import run_name
 
     args = [a if a.startswith("--") else str(CONFIGS / a) for a in files]
     cli = {{ cookiecutter.package_name | pascal }}CLI(args=["--config", *args, "--trainer.logger=false"], run=False)
@@ -143,7 +143,7 @@ def test_make_train_lstm_end_to_end_with_offline_wandb(tmp_path: Path) -> None:
 def test_run_folder_is_shared_with_child_ranks_but_new_for_each_run(monkeypatch: pytest.MonkeyPatch) -> None:
     from jsonargparse import Namespace
 
-    from {{ cookiecutter.package_name }} import cli
+    from {{ cookiecutter.package_name }} import runs
 
     config = Namespace(
         config=[CONFIGS / "trainer" / "default.yaml", CONFIGS / "model" / "lstm.yaml"],
@@ -153,18 +153,20 @@ def test_run_folder_is_shared_with_child_ranks_but_new_for_each_run(monkeypatch:
         ),
         trainer=Namespace(default_root_dir=None),
     )
-    monkeypatch.setattr(cli.time, "strftime", lambda fmt: "T1")
-    first = cli._run_dir(config)
+    monkeypatch.setattr(runs.time, "strftime", lambda fmt: "T1")
+    first = runs.claim_run_dir(config)
     assert first == Path("runs/lstm-adding/T1")
-    monkeypatch.setenv(cli.RUN_DIR_OWNER_ENV, "another-process")  # as a DDP child sees it
-    assert cli._run_dir(config) == first
-    monkeypatch.setattr(cli.time, "strftime", lambda fmt: "T2")
-    monkeypatch.setenv(cli.RUN_DIR_OWNER_ENV, str(os.getpid()))  # a second run in this process
-    assert cli._run_dir(config) == Path("runs/lstm-adding/T2")
-    monkeypatch.delenv(cli.RUN_DIR_ENV)
+    monkeypatch.setenv(runs.RUN_DIR_OWNER_ENV, "another-process")  # as a DDP child sees it
+    assert runs.claim_run_dir(config) == first
+    monkeypatch.setattr(runs.time, "strftime", lambda fmt: "T2")
+    monkeypatch.setenv(runs.RUN_DIR_OWNER_ENV, str(os.getpid()))  # a second run in this process
+    assert runs.claim_run_dir(config) == Path("runs/lstm-adding/T2")
+    monkeypatch.setenv(runs.RUN_DIR_OWNER_ENV, str(os.getpid()))
+    assert runs.claim_run_dir(config) == Path("runs/lstm-adding/T2-2")  # same second: its own folder
+    monkeypatch.delenv(runs.RUN_DIR_ENV)
     monkeypatch.setenv("SLURM_JOB_ID", "42")
     monkeypatch.setenv("SLURM_STEP_ID", "3")
-    assert cli._run_dir(config) == Path("runs/lstm-adding/slurm-42.3")
+    assert runs.claim_run_dir(config) == Path("runs/lstm-adding/slurm-42.3")
 
 
 @pytest.mark.parametrize("logger, probed", [("csv", False), ("wandb", True)])
@@ -188,3 +190,16 @@ def test_wandb_reachability_is_probed_only_for_a_wandb_logger(
     assert code == 2 and "MNIST" in err
     assert calls == (["api.wandb.ai"] if probed else [])
     assert os.environ.get("WANDB_MODE") == ("offline" if probed else None)
+
+
+def test_runs_started_together_each_get_their_own_folder(tmp_path: Path) -> None:
+    claim = "import sys; from pathlib import Path; from {{ cookiecutter.package_name }} import runs; "
+    claim += "runs.time.strftime = lambda fmt: 'T'; print(runs._claim(Path(sys.argv[1])))"
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", claim, str(tmp_path / "runs")], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    folders = [racer.communicate(timeout=60)[0].strip() for racer in racers]
+    assert sorted(Path(f).name for f in folders) == ["T", "T-2", "T-3", "T-4"]

@@ -1,6 +1,11 @@
 """Nothing is lost to a bad step or a bad file: divergence stops loudly, bad checkpoints are one line."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -97,3 +102,45 @@ def test_the_checkpoint_says_which_hyperparameters_it_sets(
     {{ cookiecutter.package_name | pascal }}CLI(args=["test", "--config", str(config), "--ckpt_path", str(last), "--model.net.hidden=[64]"])
     err = capsys.readouterr().err
     assert "the checkpoint's hyperparameters win: model.init_args.net.init_args.hidden: [64] -> [16]" in err
+
+
+def test_a_save_interrupted_mid_write_leaves_the_previous_checkpoint_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from {{ cookiecutter.package_name }} import checkpoints
+
+    io = checkpoints.AtomicCheckpointIO()
+    path = tmp_path / "checkpoints" / "last.ckpt"
+    io.save_checkpoint({"state_dict": {"w": torch.ones(3)}, "global_step": 1}, path)
+
+    def killed_mid_write(obj: object, file: object) -> None:
+        file.write(b"PK\x03\x04 half a zip")  # what a kill during torch.save leaves
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoints.torch, "save", killed_mid_write)
+    with pytest.raises(KeyboardInterrupt):
+        io.save_checkpoint({"state_dict": {"w": torch.zeros(3)}, "global_step": 2}, path)
+    assert torch.load(path, weights_only=True)["global_step"] == 1
+    assert [p.name for p in path.parent.iterdir()] == ["last.ckpt"]  # no partial file left
+
+
+@pytest.mark.slow
+def test_sigterm_checkpoints_and_exits_143(data_dir: Path, tmp_path: Path) -> None:
+    args = [*model_args("mlp", data_dir), "--model.init_args.net.init_args.hidden=[16]"]
+    args += ["--trainer.max_epochs=100000", f"--trainer.default_root_dir={tmp_path / 'runs'}"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("{{ cookiecutter.package_name.upper() }}")}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "fit", *args], env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "runs").rglob("last.ckpt")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # training has begun once the first epoch's checkpoint exists
+    time.sleep(1.0)
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 143, err[-2000:]
+    assert "{{ cookiecutter.package_name }}: SIGTERM at step" in err and "Traceback" not in err
+    step = int(err.split("SIGTERM at step ")[1].split(":")[0])
+    last = next((tmp_path / "runs").rglob("last.ckpt"))
+    assert torch.load(last, weights_only=True)["global_step"] == step > 2

@@ -1,0 +1,85 @@
+"""Run folders: ``runs/<what the user typed>/<start time>/``, one per run, shared by its ranks."""
+
+import itertools
+import os
+import time
+from pathlib import Path
+
+from jsonargparse import Namespace
+
+# The run folder is handed to DDP child processes through the environment so every rank
+# agrees on it; the owner's pid tells a child (reuse it) from a second run in one process.
+RUN_DIR_ENV = "LITZOO_RUN_DIR"
+RUN_DIR_OWNER_ENV = "LITZOO_RUN_DIR_OWNER"
+_CREATED: list[Path] = []
+
+
+def claim_run_dir(config: Namespace) -> Path:
+    """``<default_root_dir>/<run name>/<time>``, the same on every rank of a job."""
+    if os.environ.get(RUN_DIR_ENV) and os.environ.get(RUN_DIR_OWNER_ENV) != str(os.getpid()):
+        return Path(os.environ[RUN_DIR_ENV])
+    root = Path(config.trainer.default_root_dir or "runs") / (config.get("run_name") or run_name(config))
+    job = _job_id()
+    run_dir = root / job if job else _claim(root)
+    os.environ[RUN_DIR_ENV] = str(run_dir)
+    os.environ[RUN_DIR_OWNER_ENV] = str(os.getpid())
+    return run_dir
+
+
+def run_name(config: Namespace) -> str:
+    """What the user chose, as they typed it: the experiment, else ``<model>-<data>``.
+
+    Names come from the config files given (``configs/model/lstm.yaml`` -> ``lstm``) and fall
+    back to class names when a section came from elsewhere.
+    """
+    files = [Path(str(p)) for p in config.get("config") or []]
+    stems = {p.parent.name: p.stem for p in files}  # the last file of each folder wins
+    if "experiment" in stems:
+        return stems["experiment"]
+    model = stems.get("model") or _class_name(config.get("model"))
+    data = config.get("data")
+    data_file = data.get("__path__") if isinstance(data, Namespace) else None
+    return f"{model}-{Path(str(data_file)).stem if data_file else _class_name(data)}"
+
+
+def _claim(root: Path) -> Path:
+    """Create ``root/<start time>``, or ``<start time>-2``, ``-3``… when taken.
+
+    mkdir is atomic, so two runs started in the same second never share a folder. Created
+    folders are remembered so that a run that fails before writing anything leaves nothing.
+    """
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    missing = [p for p in (root, *root.parents) if not p.exists()]
+    root.mkdir(parents=True, exist_ok=True)
+    for n in itertools.count(1):
+        folder = root / (stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        _CREATED.extend([folder, *missing])
+        return folder
+    raise AssertionError("unreachable")
+
+
+def discard_unused() -> None:
+    """Remove the folders this process created for a run that then failed, if still empty."""
+    for folder in _CREATED:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    _CREATED.clear()
+
+
+def _job_id() -> str | None:
+    """An id every rank of a SLURM step or a torchrun job shares, when there is one."""
+    if os.environ.get("SLURM_JOB_ID"):
+        return f"slurm-{os.environ['SLURM_JOB_ID']}.{os.environ.get('SLURM_STEP_ID', '0')}"
+    run_id = os.environ.get("TORCHELASTIC_RUN_ID")
+    return f"torchrun-{run_id}" if run_id and run_id != "none" else None
+
+
+def _class_name(section: object) -> str:
+    """``litzoo.data.SequenceDataModule`` -> ``sequencedatamodule``; ``none`` when unset."""
+    if not (isinstance(section, Namespace) and section.get("class_path")):
+        return "none"
+    return section.class_path.rsplit(".", 1)[-1].lower()
