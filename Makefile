@@ -33,7 +33,7 @@ define litzoo
 	set -x; $(PY) -m litzoo $(1) "$${argv[@]}" $(ARGS)
 endef
 
-.PHONY: help train test test-slow lock lint format clean
+.PHONY: help train resume test test-slow lock lint format clean
 
 help:  ## list targets, models and data
 	@echo "litzoo targets:"
@@ -60,6 +60,10 @@ lock: $(STAMP)  ## re-resolve requirements/lock.txt from pyproject.toml (+ requi
 
 train: $(STAMP)  ## train MODEL on DATA (or an EXPERIMENT), then test the best checkpoint
 	$(call litzoo,fit)
+
+resume: $(STAMP)  ## continue a killed or preempted run in place: RUN=runs/<name>/<time>
+	@test -f "$(RUN)/config.yaml" || { echo "litzoo: error: RUN='$(RUN)' is not a run folder (runs/<name>/<time>)" >&2; exit 2; }
+	$(PY) -m litzoo fit --config "$(RUN)/config.yaml" --resume "$(RUN)" $(ARGS)
 
 test: $(STAMP)  ## run the fast test suite
 	$(PY) -m pytest -q -m "not slow" $(ARGS)

@@ -2,6 +2,7 @@
 
 import gzip
 import struct
+import time
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,13 @@ class PoisonWeights(Callback):
         if trainer.global_step == self.step:
             with torch.no_grad():
                 next(pl_module.parameters()).fill_(float("nan"))
+
+
+class Slow(Callback):
+    """Sleeps after each training batch, so a test can kill a run in the middle of an epoch."""
+
+    def __init__(self, seconds: float = 0.3) -> None:
+        self.seconds = seconds
+
+    def on_train_batch_end(self, *args: object) -> None:
+        time.sleep(self.seconds)

@@ -31,13 +31,29 @@ def _loader(n: int = 100, batch_size: int = 8):
     return dm, dm.train_dataloader()
 
 
-def test_an_epoch_sees_every_sample_once_in_a_new_order() -> None:
+def _epoch(loader, epoch: int) -> torch.Tensor:
+    loader.sampler.set_epoch(epoch)  # as Lightning does at each epoch start
+    return torch.cat([y for _, y in loader])
+
+
+def test_an_epoch_sees_every_sample_once_in_an_order_set_by_seed_and_epoch() -> None:
     dm, loader = _loader()
-    targets = [torch.cat([y for _, y in loader]) for _ in range(2)]
+    first, second = _epoch(loader, 0), _epoch(loader, 1)
     expected = dm.splits["train"][1].sort().values
-    for epoch in targets:
-        assert torch.equal(epoch.sort().values, expected)
-    assert not torch.equal(targets[0], targets[1])
+    for targets in (first, second):
+        assert torch.equal(targets.sort().values, expected)
+    assert not torch.equal(first, second)
+    torch.rand(5)  # the global RNG moves; the order must not
+    assert torch.equal(_epoch(_loader()[1], 1), second)
+
+
+def test_a_resumed_epoch_skips_the_batches_already_trained() -> None:
+    _, loader = _loader()
+    whole = _epoch(loader, 2)
+    loader.sampler.skip = 3 * 8  # three batches of 8 were trained before the interruption
+    assert torch.equal(_epoch(loader, 2), whole[24:])
+    assert len(loader.sampler) == 100  # Lightning sizes every epoch by this: the full epoch
+    assert torch.equal(_epoch(loader, 2), whole)  # the skip holds for that one epoch only
 
 
 def test_ddp_sharding_gives_each_rank_disjoint_samples() -> None:

@@ -1,8 +1,10 @@
 """Runs that go wrong: stop a diverging run at its step; checkpoint a run that is told to stop."""
 
+import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 from lightning import Callback, LightningModule, Trainer
 from lightning.pytorch.loggers import WandbLogger
@@ -72,3 +74,52 @@ class CheckpointOnSigterm(Callback):
                 logger.experiment.mark_preempting()
         if trainer.is_global_zero:
             print(f"litzoo: SIGTERM at step {trainer.global_step}: saved {path}", file=sys.stderr, flush=True)
+
+
+class RestoreRNG(Callback):
+    """Keeps Python's, NumPy's and torch's random states in checkpoints and restores them.
+
+    Lightning saves weights, optimizers and loop counters but no RNG state, so dropout and
+    augmentation of a resumed run would differ from the uninterrupted one. States are stored
+    as tensors and primitives (checkpoints load with ``weights_only=True``) and put back when
+    training restarts, after the sanity check, which must not consume them.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict | None = None
+
+    def state_dict(self) -> dict:
+        kind, keys, pos, has_gauss, cached = np.random.get_state()
+        state = {
+            "torch": torch.get_rng_state(),
+            "numpy": {
+                "keys": torch.from_numpy(keys.astype(np.int64)),
+                "pos": pos,
+                "gauss": [has_gauss, cached],
+            },
+            "python": random.getstate(),
+        }
+        if torch.cuda.is_available():
+            state["cuda"] = torch.cuda.get_rng_state_all()
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self._pending = state_dict
+
+    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        state, self._pending = self._pending, None
+        if not state:
+            return
+        torch.set_rng_state(state["torch"])
+        numpy = state["numpy"]
+        np.random.set_state(
+            ("MT19937", numpy["keys"].numpy().astype(np.uint32), numpy["pos"], *numpy["gauss"])
+        )
+        random.setstate(_as_tuples(state["python"]))
+        if "cuda" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _as_tuples(value: object) -> object:
+    """Python's RNG state is nested tuples; a checkpoint may hand them back as lists."""
+    return tuple(_as_tuples(v) for v in value) if isinstance(value, list | tuple) else value

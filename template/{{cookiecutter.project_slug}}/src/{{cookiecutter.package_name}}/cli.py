@@ -14,12 +14,12 @@ from jsonargparse import Namespace  # noqa: E402
 from lightning import LightningDataModule, LightningModule, Trainer
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
-from {{ cookiecutter.package_name }}.callbacks import CheckpointOnSigterm, LogConfig, Pictures, StopOnNonFiniteLoss
+from {{ cookiecutter.package_name }}.callbacks import CheckpointOnSigterm, LogConfig, Pictures, RestoreRNG, StopOnNonFiniteLoss
 from {{ cookiecutter.package_name }}.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
 from {{ cookiecutter.package_name }}.errors import {{ cookiecutter.package_name | pascal }}Error
 from {{ cookiecutter.package_name }}.parser import {{ cookiecutter.package_name | pascal }}Parser
 from {{ cookiecutter.package_name }}.report import fit_stats, print_run_summary, write_results
-from {{ cookiecutter.package_name }}.runs import claim_run_dir, run_name
+from {{ cookiecutter.package_name }}.runs import claim_run_dir, resume_point, run_name, wandb_run_id
 from {{ cookiecutter.package_name }}.tracking import choose_wandb_mode
 
 
@@ -46,6 +46,14 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
         parser.add_lightning_class_args(Pictures, "pictures")
         parser.add_lightning_class_args(StopOnNonFiniteLoss, "stop_on_nonfinite")
         parser.add_lightning_class_args(CheckpointOnSigterm, "checkpoint_on_sigterm")
+        parser.add_lightning_class_args(RestoreRNG, "restore_rng")
+        parser.add_argument(
+            "--resume",
+            type=str | None,
+            default=None,
+            help="A run folder (runs/<name>/<time>) to continue in place from its newest checkpoint, "
+            "with its config (--config <folder>/config.yaml) and its W&B run.",
+        )
         parser.add_argument(
             "--run_name",
             type=str | None,
@@ -85,13 +93,18 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
         # config.yaml keeps the folders as given, so that running it again starts a new run
         # folder beside this one instead of writing into it.
         self._config_as_given = config.clone()
+        self._config_as_given.resume = None
         run_dir = claim_run_dir(config)
         config.trainer.default_root_dir = str(run_dir)
+        if config.get("resume"):
+            config.ckpt_path = str(resume_point(run_dir))
         for logger in _as_list(config.trainer.logger):
             if not isinstance(logger, Namespace):
                 continue
             if logger.class_path.endswith("WandbLogger"):
                 choose_wandb_mode()  # only a W&B run needs the reachability probe
+                if config.get("resume"):  # the same W&B run goes on
+                    logger.init_args.id = wandb_run_id(run_dir) or logger.init_args.get("id")
             if "save_dir" in logger.get("init_args", {}):
                 logger.init_args.save_dir = str(run_dir)
         for callback in _as_list(config.trainer.callbacks):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from jsonargparse import Namespace
 
+from {{ cookiecutter.package_name }}.errors import ConfigError
+
 # The run folder is handed to DDP child processes through the environment so every rank
 # agrees on it; the owner's pid tells a child (reuse it) from a second run in one process.
 RUN_DIR_ENV = "{{ cookiecutter.package_name.upper() }}_RUN_DIR"
@@ -20,7 +22,13 @@ def claim_run_dir(config: Namespace) -> Path:
         return Path(os.environ[RUN_DIR_ENV])
     root = Path(config.trainer.default_root_dir or "runs") / (config.get("run_name") or run_name(config))
     job = _job_id()
-    run_dir = root / job if job else _claim(root)
+    if config.get("resume"):  # continue a run in its own folder
+        return _share(Path(config.resume))
+    return _share(root / job if job else _claim(root))
+
+
+def _share(run_dir: Path) -> Path:
+    """Hand the run folder to child processes (DDP ranks) through the environment."""
     os.environ[RUN_DIR_ENV] = str(run_dir)
     os.environ[RUN_DIR_OWNER_ENV] = str(os.getpid())
     return run_dir
@@ -83,3 +91,26 @@ def _class_name(section: object) -> str:
     if not (isinstance(section, Namespace) and section.get("class_path")):
         return "none"
     return section.class_path.rsplit(".", 1)[-1].lower()
+
+
+def resume_point(run_dir: Path) -> Path:
+    """The checkpoint a run continues from: its newest (periodic ones are newer than last.ckpt).
+
+    Raises:
+        ConfigError: the folder is not a run folder or holds no checkpoint yet.
+    """
+    folder = run_dir / "checkpoints"
+    # On a tie (saved at the same moment) last.ckpt wins: it is the one ModelCheckpoint keeps.
+    found = sorted(folder.glob("*.ckpt"), key=lambda p: (p.stat().st_mtime, p.name == "last.ckpt"))
+    if not found:
+        raise ConfigError(
+            f"{run_dir} holds no checkpoint to continue from ({folder}/*.ckpt); "
+            "a run folder looks like runs/<name>/<time>"
+        )
+    return found[-1]
+
+
+def wandb_run_id(run_dir: Path) -> str | None:
+    """The W&B run id of a run folder's newest W&B run, so a resumed run logs to the same run."""
+    runs = sorted((run_dir / "wandb").glob("*run-*-*"), key=lambda p: p.stat().st_mtime)
+    return runs[-1].name.rsplit("-", 1)[-1] if runs else None

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import torch
 from lightning import LightningDataModule
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from {{ cookiecutter.package_name }}.errors import ConfigError
 
@@ -35,6 +35,30 @@ class TensorBatchDataset(Dataset):
         return self.inputs[idx], self.targets[idx]
 
 
+class EpochSampler(Sampler[int]):
+    """A shuffled order that depends only on (seed, epoch), never on the global RNG.
+
+    So a resumed run sees the very order the uninterrupted run saw; ``skip`` drops the
+    samples an interrupted epoch had already trained on (set once, for that epoch only).
+    """
+
+    def __init__(self, size: int, seed: int) -> None:
+        self.size, self.seed, self.epoch, self.skip = size, seed, 0, 0
+
+    def set_epoch(self, epoch: int) -> None:  # Lightning calls this at each epoch start
+        self.epoch = epoch
+
+    def __iter__(self):  # noqa: ANN204 - an iterator of indices
+        g = torch.Generator().manual_seed((self.seed * 1_000_003 + self.epoch) % 2**63)
+        order = torch.randperm(self.size, generator=g)[self.skip :]
+        self.skip = 0
+        return iter(order.tolist())
+
+    def __len__(self) -> int:
+        # The whole epoch, even when skipping: Lightning sizes every epoch by the first length.
+        return self.size
+
+
 def _whole_batch(batch: Split) -> Split:
     """Collate function for batches that ``__getitems__`` already stacked."""
     return batch
@@ -59,24 +83,38 @@ class TensorDataModule(LightningDataModule):
         self.batch_size = batch_size
         self.splits: dict[str, Split] = {}
 
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+    def _loader(self, split: str, sampler: Sampler | None = None) -> DataLoader:
         if split not in self.splits:
             raise RuntimeError(f"split {split!r} is not loaded; call setup() first")
         return DataLoader(
             TensorBatchDataset(*self.splits[split]),
             batch_size=self.batch_size,
-            shuffle=shuffle,
+            sampler=sampler,
             collate_fn=_whole_batch,
+            # Its own generator: making an iterator never draws from the global RNG, which a
+            # resumed run restores (dropout, augmentation) and must find untouched.
+            generator=torch.Generator().manual_seed(0),
         )
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
+        trainer = self.trainer
+        loader = self._loader("train")
+        if trainer is not None and trainer.world_size > 1:  # Lightning's DistributedSampler shards it
+            return DataLoader(loader.dataset, self.batch_size, shuffle=True, collate_fn=_whole_batch)
+        # torch.initial_seed() is seed_everything's seed: the same order in a resumed run.
+        sampler = EpochSampler(len(loader.dataset), torch.initial_seed())
+        if trainer is not None:  # resuming mid-epoch: skip the batches the checkpoint had trained on
+            # Lightning makes the first iterator before it calls set_epoch: start at the right epoch.
+            sampler.set_epoch(trainer.current_epoch)
+            done = trainer.fit_loop.epoch_loop.batch_progress.current.processed * self.batch_size
+            sampler.skip = done if done < sampler.size else 0  # a finished epoch skips nothing
+        return self._loader("train", sampler)
 
     def val_dataloader(self) -> DataLoader:
-        return self._loader("val", shuffle=False)
+        return self._loader("val")
 
     def test_dataloader(self) -> DataLoader:
-        return self._loader("test", shuffle=False)
+        return self._loader("test")
 
     def predict_dataloader(self) -> DataLoader:
-        return self._loader("test", shuffle=False)
+        return self._loader("test")

@@ -1,0 +1,75 @@
+"""A killed run continues in place to the very weights of a run that was never interrupted."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import ROOT, model_args
+
+# Dropout and augmentation draw random numbers; a checkpoint every step; slow enough to kill.
+STEPS = ["--trainer.callbacks+=conftest.Slow", "--trainer.callbacks.init_args.seconds=0.4"]
+ARGS = ["--data.init_args.augment=true", "--model.init_args.net.init_args.dropout=0.2"]
+ARGS += ["--model.init_args.net.init_args.hidden=[32]", "--trainer.max_epochs=3"]
+
+
+def {{ cookiecutter.package_name }}(*args: str, wait: bool = True) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("{{ cookiecutter.package_name.upper() }}")}
+    env["PYTHONPATH"] = str(ROOT / "tests")  # conftest.Slow
+    process = subprocess.Popen(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "fit", *args], env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    if wait:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err[-3000:]
+    return process
+
+
+def final_weights(run: Path) -> dict[str, torch.Tensor]:
+    return torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "kill_after", ["step-0000003.ckpt", "step-0000004.ckpt"], ids=["mid-epoch", "epoch-end"]
+)
+def test_a_killed_run_resumes_to_the_uninterrupted_weights(
+    data_dir: Path, tmp_path: Path, kill_after: str
+) -> None:
+    # Two steps an epoch: step 3 is the middle of epoch 1, step 4 its end.
+    every_step = ["--config", str(tmp_path / "every_step.yaml")]
+    (tmp_path / "every_step.yaml").write_text(
+        (ROOT / "configs" / "trainer" / "default.yaml")
+        .read_text()
+        .replace("every_n_train_steps: 500", "every_n_train_steps: 1")
+    )
+    base = [*model_args("mlp", data_dir)[:2], *every_step, *model_args("mlp", data_dir)[2:], *ARGS, *STEPS]
+    {{ cookiecutter.package_name }}(*base, f"--trainer.default_root_dir={tmp_path / 'whole'}")
+    whole = next((tmp_path / "whole").glob("*/*"))
+
+    killed = {{ cookiecutter.package_name }}(*base, f"--trainer.default_root_dir={tmp_path / 'killed'}", wait=False)
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "killed").rglob(kill_after)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=60)
+    run = next((tmp_path / "killed").glob("*/*"))
+    assert not (run / "results.json").exists(), "the run finished before it was killed"
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("{{ cookiecutter.package_name.upper() }}")}
+    env["PYTHONPATH"] = str(ROOT / "tests")
+    make = ["make", "--no-print-directory", "-C", str(ROOT), "resume", f"RUN={run}"]
+    result = subprocess.run(
+        make, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in (tmp_path / "killed").glob("*/*")) == [run.name], "resume made a new folder"
+    a, b = final_weights(whole), final_weights(run)
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a), max(float((a[k] - b[k]).abs().max()) for k in a)
