@@ -13,6 +13,7 @@ EXPERIMENT ?=
 TRAINER ?= default
 LOGGER ?= wandb
 DATA_DIR ?= ./data
+FORMAT ?= onnx
 ARGS ?=
 
 MODELS := $(sort $(basename $(notdir $(wildcard configs/model/*.yaml))))
@@ -33,7 +34,7 @@ define litzoo
 	set -x; $(PY) -m litzoo $(1) "$${argv[@]}" $(ARGS)
 endef
 
-.PHONY: help train resume test test-slow lock lint format clean
+.PHONY: help train resume eval export predict test test-slow lock lint format clean
 
 help:  ## list targets, models and data
 	@echo "litzoo targets:"
@@ -61,9 +62,24 @@ lock: $(STAMP)  ## re-resolve requirements/lock.txt from pyproject.toml (+ requi
 train: $(STAMP)  ## train MODEL on DATA (or an EXPERIMENT), then test the best checkpoint
 	$(call litzoo,fit)
 
+# The run-folder targets: RUN=runs/<name>/<time>, with the config and checkpoints it holds.
+in_run = @test -f "$(RUN)/config.yaml" || { echo "litzoo: error: RUN='$(RUN)' is not a run folder \
+	(runs/<name>/<time>, holding config.yaml)" >&2; exit 2; }
 resume: $(STAMP)  ## continue a killed or preempted run in place: RUN=runs/<name>/<time>
-	@test -f "$(RUN)/config.yaml" || { echo "litzoo: error: RUN='$(RUN)' is not a run folder (runs/<name>/<time>)" >&2; exit 2; }
-	$(PY) -m litzoo fit --config "$(RUN)/config.yaml" --resume "$(RUN)" $(ARGS)
+	$(in_run)
+	$(PY) -m litzoo fit --config "$(RUN)/config.yaml" --run "$(RUN)" $(ARGS)
+
+eval: $(STAMP)  ## test metrics of a run's best checkpoint, into RUN/test.json: RUN=runs/<name>/<time>
+	$(in_run)
+	$(PY) -m litzoo test --config "$(RUN)/config.yaml" --run "$(RUN)" $(ARGS)
+
+export: $(STAMP)  ## RUN's best network to RUN/export/model.$(FORMAT) (onnx or pt2), checked against PyTorch
+	$(in_run)
+	$(PY) -m litzoo.export "$(RUN)" --format "$(FORMAT)"
+
+predict: $(STAMP)  ## predictions of a run's best checkpoint on the test split, into RUN/predictions.csv
+	$(in_run)
+	$(PY) -m litzoo predict --config "$(RUN)/config.yaml" --run "$(RUN)" $(ARGS)
 
 test: $(STAMP)  ## run the fast test suite
 	$(PY) -m pytest -q -m "not slow" $(ARGS)

@@ -3,7 +3,6 @@
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 # Lightning 2.6 still calls jsonargparse APIs deprecated in 4.49: nothing a user can act on.
@@ -16,10 +15,10 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveCon
 
 from litzoo.callbacks import CheckpointOnSigterm, LogConfig, Pictures, RestoreRNG, StopOnNonFiniteLoss
 from litzoo.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
-from litzoo.errors import LitzooError
+from litzoo.errors import ConfigError, LitzooError
 from litzoo.parser import LitzooParser
-from litzoo.report import fit_stats, print_run_summary, write_results
-from litzoo.runs import claim_run_dir, resume_point, run_name, wandb_run_id
+from litzoo.report import fit_stats, print_run_summary, save_predictions, write_results
+from litzoo.runs import best_point, claim_run_dir, resume_point, run_name, wandb_run_id
 from litzoo.tracking import choose_wandb_mode
 
 
@@ -48,11 +47,12 @@ class LitzooCLI(LightningCLI):
         parser.add_lightning_class_args(CheckpointOnSigterm, "checkpoint_on_sigterm")
         parser.add_lightning_class_args(RestoreRNG, "restore_rng")
         parser.add_argument(
-            "--resume",
+            "--run",
             type=str | None,
             default=None,
-            help="A run folder (runs/<name>/<time>) to continue in place from its newest checkpoint, "
-            "with its config (--config <folder>/config.yaml) and its W&B run.",
+            help="An existing run folder (runs/<name>/<time>) to work in, with its config (--config "
+            "<folder>/config.yaml) and W&B run: fit continues it from its newest checkpoint; "
+            "validate, test and predict use its best checkpoint and write their results there.",
         )
         parser.add_argument(
             "--run_name",
@@ -92,18 +92,20 @@ class LitzooCLI(LightningCLI):
         config.run_name = config.run_name or run_name(config)
         # config.yaml keeps the folders as given, so that running it again starts a new run
         # folder beside this one instead of writing into it.
+        _check_precision(config.trainer)
         self._config_as_given = config.clone()
-        self._config_as_given.resume = None
+        self._config_as_given.run = None
         run_dir = claim_run_dir(config)
         config.trainer.default_root_dir = str(run_dir)
-        if config.get("resume"):
-            config.ckpt_path = str(resume_point(run_dir))
+        if config.get("run") and not config.get("ckpt_path"):
+            point = resume_point if self.subcommand == "fit" else best_point
+            config.ckpt_path = str(point(run_dir))
         for logger in _as_list(config.trainer.logger):
             if not isinstance(logger, Namespace):
                 continue
             if logger.class_path.endswith("WandbLogger"):
                 choose_wandb_mode()  # only a W&B run needs the reachability probe
-                if config.get("resume"):  # the same W&B run goes on
+                if config.get("run"):  # the same W&B run goes on
                     logger.init_args.id = wandb_run_id(run_dir) or logger.init_args.get("id")
             if "save_dir" in logger.get("init_args", {}):
                 logger.init_args.save_dir = str(run_dir)
@@ -143,21 +145,35 @@ class LitzooCLI(LightningCLI):
             write_results(self.trainer, metrics, stats, best)
             print_run_summary(self.trainer, metrics, best)
 
+    def after_validate(self) -> None:
+        self._report("validate")
+
+    def after_test(self) -> None:
+        self._report("test")
+
+    def _report(self, stage: str) -> None:
+        """validate/test from a saved run report like fit: metrics printed and in <stage>.json."""
+        prefix = "val/" if stage == "validate" else "test/"
+        metrics = {k: float(v) for k, v in self.trainer.callback_metrics.items() if k.startswith(prefix)}
+        if self.trainer.is_global_zero:
+            checkpoint = self.config[self.subcommand].get("ckpt_path")
+            write_results(self.trainer, metrics, {}, checkpoint, name=f"{stage}.json")
+            print_run_summary(self.trainer, metrics, checkpoint)
+
     def after_predict(self) -> None:
-        _save_predictions(self.trainer)
+        if self.trainer.is_global_zero:
+            save_predictions(self.trainer)
 
 
-def _save_predictions(trainer: Trainer) -> None:
-    """Write what ``predict`` returned to ``<run folder>/predictions.pt`` and say where."""
-    batches = trainer.predict_loop.predictions
-    if not batches or not trainer.is_global_zero:
-        return
-    if isinstance(batches[0], list):  # several predict dataloaders: keep the first
-        batches = batches[0]
-    path = Path(trainer.default_root_dir) / "predictions.pt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(torch.cat(batches), path)
-    print(f"litzoo: {sum(len(b) for b in batches)} predictions written to {path}", flush=True)
+def _check_precision(trainer: Namespace) -> None:
+    """float16 autocast needs a GPU; Lightning would swap in bf16 with only a warning."""
+    precision, accelerator = str(trainer.get("precision")), str(trainer.get("accelerator"))
+    on_cpu = accelerator == "cpu" or (accelerator == "auto" and not torch.cuda.is_available())
+    if precision.startswith("16") and on_cpu:
+        raise ConfigError(
+            f"precision={precision} needs a GPU (float16 autocast); on a CPU use "
+            "--trainer.precision=bf16-mixed, or TRAINER=gpu on a machine with one"
+        )
 
 
 def _litzoo_cause(err: BaseException | None) -> LitzooError | None:

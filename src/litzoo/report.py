@@ -1,9 +1,11 @@
 """What a user reads at the end of a run: the metrics and where everything went."""
 
+import csv
 import json
 import math
 from pathlib import Path
 
+import torch
 from lightning import Trainer
 from lightning.pytorch.loggers import WandbLogger
 
@@ -37,12 +39,55 @@ def fit_stats(trainer: Trainer, seconds: float) -> dict[str, float]:
 
 
 def write_results(
-    trainer: Trainer, metrics: dict[str, float], stats: dict[str, float], checkpoint: str | None
+    trainer: Trainer,
+    metrics: dict[str, float],
+    stats: dict[str, float],
+    checkpoint: str | None,
+    name: str = "results.json",
 ) -> Path:
-    """Save the test metrics and fit statistics as ``<run folder>/results.json``."""
-    path = Path(trainer.default_root_dir) / "results.json"
+    """Save the test metrics and fit statistics as ``<run folder>/<name>``."""
+    path = Path(trainer.default_root_dir) / name
     # JSON has no NaN: a non-finite metric is written as null, so every reader can parse the file.
     finite = {k: v if math.isfinite(v) else None for k, v in metrics.items()}
     results = {"test": finite, **stats, "checkpoint": checkpoint}
     path.write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")
     return path
+
+
+def save_predictions(trainer: Trainer) -> list[Path]:
+    """Write what ``predict`` returned: ``predictions.pt``, and a CSV a person can open.
+
+    A classifier's rows hold the predicted class and every class probability; a regressor's
+    its predicted values. Outputs with more axes (reconstructions) go only to the .pt file.
+    """
+    batches = trainer.predict_loop.predictions
+    if batches and isinstance(batches[0], list):  # several predict dataloaders: keep the first
+        batches = batches[0]
+    if not batches:
+        return []
+    folder = Path(trainer.default_root_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    scores = torch.cat(batches).float().cpu()
+    written = [folder / "predictions.pt"]
+    torch.save(scores, written[0])
+    if scores.dim() <= 2:
+        written.append(folder / "predictions.csv")
+        _write_csv(
+            written[1], scores, hasattr(getattr(trainer.lightning_module, "objective", None), "num_classes")
+        )
+    print(f"litzoo: {len(scores)} predictions written to {', '.join(map(str, written))}", flush=True)
+    return written
+
+
+def _write_csv(path: Path, scores: torch.Tensor, classes: bool) -> None:
+    values = scores.reshape(len(scores), -1)
+    if classes:
+        header = ["prediction", *(f"p_{c}" for c in range(values.shape[1]))]
+        rows = [[int(row.argmax()), *(f"{v:.6g}" for v in row.tolist())] for row in values]
+    else:
+        header = ["prediction"] if values.shape[1] == 1 else [f"y_{d}" for d in range(values.shape[1])]
+        rows = [[f"{v:.6g}" for v in row.tolist()] for row in values]
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["index", *header])
+        writer.writerows([i, *row] for i, row in enumerate(rows))

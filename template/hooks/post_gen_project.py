@@ -84,9 +84,11 @@ REMOVE: dict[str, list[str]] = {
         "tests/test_checkpoint.py",
         "tests/test_cli.py",
         "tests/test_distributed.py",
+        "tests/test_export.py",
         "tests/test_guards.py",
         "tests/test_knobs.py",
         "tests/test_pictures.py",
+        "tests/test_resume.py",
         "tests/test_scripts.py",
         "tests/test_systems.py"
     ]

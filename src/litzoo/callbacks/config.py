@@ -21,7 +21,11 @@ class LogConfig(SaveConfigCallback):
     def save_config(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
         path = Path(trainer.default_root_dir) / self.config_filename
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.parser.save(self.config, str(path), skip_none=False, overwrite=True, multifile=self.multifile)
+        # validate/test/predict in an existing run folder keep the config that trained it.
+        if stage == "fit" or not path.exists():
+            self.parser.save(
+                self.config, str(path), skip_none=False, overwrite=True, multifile=self.multifile
+            )
         config = yaml.safe_load(self.parser.dump(self.config))
         config.pop("config", None)  # the list of YAML paths, not a setting
         for logger in trainer.loggers:

@@ -141,7 +141,8 @@ class SupervisedSystem(LightningModule):
         self._log_epoch("test")
 
     def predict_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        return self.objective.predict(self(batch[0]))
+        """Class probabilities ``(B, C)``, values ``(B,)``/``(B, D)``, or reconstructions."""
+        return self.objective.scores(self(batch[0]))
 
     def configure_optimizers(self):  # noqa: ANN201 - Lightning accepts several shapes
         return build_optimizers(self, self._optimizer, self._scheduler)

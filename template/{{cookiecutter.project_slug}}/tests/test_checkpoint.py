@@ -1,7 +1,10 @@
 """Checkpoints rebuild the exact model with ``weights_only=True``."""
 
+import csv
+import json
 from pathlib import Path
 
+import pytest
 import torch
 from lightning import Trainer
 
@@ -43,7 +46,28 @@ def test_saved_config_and_checkpoint_drive_predict(data_dir: Path) -> None:
     model = SupervisedSystem.load_from_checkpoint(last, weights_only=True).eval()
     images = fit.datamodule.splits["test"][0]
     with torch.no_grad():
-        assert torch.equal(saved, model(images).argmax(-1))
+        assert torch.allclose(saved, model(images).softmax(-1), atol=1e-6)  # class probabilities
+
+
+def test_eval_and_predict_work_in_the_run_folder_with_its_best_checkpoint(data_dir: Path) -> None:
+    args = [*model_args("mlp", data_dir), "--model.init_args.net.init_args.hidden=[16]"]
+    fit = {{ cookiecutter.package_name | pascal }}CLI(args=["fit", *args, "--trainer.max_epochs=2"])
+    run = Path(fit.trainer.default_root_dir)
+    fitted = json.loads((run / "results.json").read_text())
+
+    {{ cookiecutter.package_name | pascal }}CLI(args=["test", "--config", str(run / "config.yaml"), "--run", str(run)])
+    evaluated = json.loads((run / "test.json").read_text())
+    assert Path(evaluated["checkpoint"]).resolve() == Path(fitted["checkpoint"]).resolve()  # fit tested it
+    assert evaluated["test"] == pytest.approx(fitted["test"])
+
+    {{ cookiecutter.package_name | pascal }}CLI(args=["predict", "--config", str(run / "config.yaml"), "--run", str(run)])
+    rows = list(csv.DictReader((run / "predictions.csv").open()))
+    assert len(rows) == 32 and set(rows[0]) == {"index", "prediction", *(f"p_{c}" for c in range(10))}
+    for row in rows:
+        probabilities = [float(row[f"p_{c}"]) for c in range(10)]
+        assert sum(probabilities) == pytest.approx(1.0, abs=1e-4)
+        assert int(row["prediction"]) == probabilities.index(max(probabilities))
+    assert sorted(p.name for p in run.parent.iterdir()) == [run.name]  # no new run folder
 
 
 def test_running_a_saved_config_again_starts_a_new_run_beside_the_old(data_dir: Path) -> None:

@@ -120,3 +120,14 @@ def test_split_ratios_pool_all_images(data_dir: Path) -> None:
 def test_bad_combinations_fail_before_training(data_dir: Path, args: list[str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         fit_mlp(data_dir, *args)
+
+
+def test_bf16_mixed_precision_trains_on_cpu(data_dir: Path) -> None:
+    cli = fit_mlp(data_dir, "--trainer.precision=bf16-mixed", "--trainer.accelerator=cpu")
+    assert cli.trainer.precision == "bf16-mixed"
+    assert torch.isfinite(cli.trainer.callback_metrics["val/loss"])
+
+
+def test_float16_on_a_cpu_is_refused_with_what_to_use(data_dir: Path) -> None:
+    with pytest.raises(ConfigError, match="needs a GPU .* --trainer.precision=bf16-mixed"):
+        fit_mlp(data_dir, "--trainer.precision=16-mixed", "--trainer.accelerator=cpu")

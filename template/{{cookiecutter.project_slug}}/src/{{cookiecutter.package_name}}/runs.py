@@ -22,8 +22,8 @@ def claim_run_dir(config: Namespace) -> Path:
         return Path(os.environ[RUN_DIR_ENV])
     root = Path(config.trainer.default_root_dir or "runs") / (config.get("run_name") or run_name(config))
     job = _job_id()
-    if config.get("resume"):  # continue a run in its own folder
-        return _share(Path(config.resume))
+    if config.get("run"):  # work in an existing run folder
+        return _share(Path(config.run))
     return _share(root / job if job else _claim(root))
 
 
@@ -114,3 +114,9 @@ def wandb_run_id(run_dir: Path) -> str | None:
     """The W&B run id of a run folder's newest W&B run, so a resumed run logs to the same run."""
     runs = sorted((run_dir / "wandb").glob("*run-*-*"), key=lambda p: p.stat().st_mtime)
     return runs[-1].name.rsplit("-", 1)[-1] if runs else None
+
+
+def best_point(run_dir: Path) -> Path:
+    """The checkpoint a finished run is evaluated with: its newest best-*, else its newest."""
+    best = sorted((run_dir / "checkpoints").glob("best-*.ckpt"), key=lambda p: p.stat().st_mtime)
+    return best[-1] if best else resume_point(run_dir)

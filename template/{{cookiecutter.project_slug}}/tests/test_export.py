@@ -1,0 +1,52 @@
+"""Every model config exports (ONNX and torch.export) and the files compute what PyTorch computes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.cli import {{ cookiecutter.package_name | pascal }}CLI
+from {{ cookiecutter.package_name }}.export import BATCH_SIZES, TOLERANCE, export, main, network
+
+from conftest import MODEL_CONFIGS, model_args
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "pt2"])
+@pytest.mark.parametrize("config", MODEL_CONFIGS, ids=lambda p: p.stem)
+def test_every_model_exports_and_matches_pytorch(
+    config: Path, data_dir: Path, tmp_path: Path, fmt: str
+) -> None:
+    cli = {{ cookiecutter.package_name | pascal }}CLI(args=[*model_args(config.stem, data_dir), "--trainer.logger=false"], run=False)
+    module, sample = network(cli.model.eval())
+    report = export(module, sample, fmt, tmp_path / f"model.{fmt}")
+    assert set(report["max_abs_difference"]) == set(BATCH_SIZES)
+    assert max(report["max_abs_difference"].values()) <= TOLERANCE
+    assert json.loads((tmp_path / f"model.{fmt}.json").read_text()) == json.loads(json.dumps(report))
+
+
+def test_a_runs_onnx_file_runs_in_a_process_that_never_imports_{{ cookiecutter.package_name }}(data_dir: Path) -> None:
+    args = [*model_args("mlp", data_dir), "--model.init_args.net.init_args.hidden=[16]"]
+    run = Path({{ cookiecutter.package_name | pascal }}CLI(args=["fit", *args, "--trainer.max_epochs=1"]).trainer.default_root_dir)
+    main([str(run)])
+    onnx = (run / "export" / "model.onnx").resolve()
+    check = (
+        "import sys, numpy, onnxruntime\n"
+        f"s = onnxruntime.InferenceSession({str(onnx)!r}, providers=['CPUExecutionProvider'])\n"
+        "out = s.run(None, {s.get_inputs()[0].name: numpy.zeros((5, 1, 28, 28), numpy.float32)})[0]\n"
+        "assert out.shape == (5, 10), out.shape\n"
+        "assert not any(m.startswith('{{ cookiecutter.package_name }}') for m in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], cwd="/", capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_exporting_a_folder_that_is_no_run_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as failed:
+        main([str(tmp_path / "nowhere")])
+    err = capsys.readouterr().err
+    assert failed.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("{{ cookiecutter.package_name }}: error: ") and "holds no checkpoint" in err
