@@ -62,6 +62,16 @@ def make_idx_dataset(
     return root
 
 
+def run_main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    """``python -m {{ cookiecutter.package_name }} …`` in this process: (exit code, stdout, stderr)."""
+    from {{ cookiecutter.package_name }}.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exit_info.value.code or 0, out, err
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     """A data folder with every torchvision IDX data set the data configs may name, tiny."""

@@ -8,17 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.__main__ import main
 from {{ cookiecutter.package_name }}.cli import {{ cookiecutter.package_name | pascal }}CLI
 
-from conftest import CONFIGS, ROOT
-
-
-def run_main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exit_info.value.code or 0, out, err
+from conftest import CONFIGS, ROOT, run_main
 
 
 def test_help_lists_typed_options(capsys: pytest.CaptureFixture) -> None:

@@ -12,18 +12,10 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from {{ cookiecutter.package_name }}.__main__ import main
 from {{ cookiecutter.package_name }}.cli import {{ cookiecutter.package_name | pascal }}CLI
 from {{ cookiecutter.package_name }}.report import write_results
 
-from conftest import model_args
-
-
-def run_main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exit_info.value.code or 0, out, err
+from conftest import model_args, run_main
 
 
 def test_a_nan_loss_stops_the_run_at_its_step_and_keeps_the_last_good_checkpoint(
