@@ -14,6 +14,7 @@ TRAINER ?= default
 LOGGER ?= wandb
 DATA_DIR ?= ./data
 FORMAT ?= onnx
+FOLDS ?= 5
 ARGS ?=
 
 MODELS := $(sort $(basename $(notdir $(wildcard configs/model/*.yaml))))
@@ -34,7 +35,7 @@ define litzoo
 	set -x; $(PY) -m litzoo $(1) "$${argv[@]}" $(ARGS)
 endef
 
-.PHONY: help train resume eval export predict test test-slow lock lint format clean
+.PHONY: help train cv resume eval export predict test test-slow lock lint format clean
 
 help:  ## list targets, models and data
 	@echo "litzoo targets:"
@@ -61,6 +62,10 @@ lock: $(STAMP)  ## re-resolve requirements/lock.txt from pyproject.toml (+ requi
 
 train: $(STAMP)  ## train MODEL on DATA (or an EXPERIMENT), then test the best checkpoint
 	$(call litzoo,fit)
+
+cv: $(STAMP)  ## k-fold cross-validation of MODEL on DATA: FOLDS=5 grouped runs, cv.json with mean ± std
+	@out=$$($(PY) -m litzoo.configs fit-args $(SELECTION)) || exit 2; mapfile -t argv <<< "$$out"; \
+	set -x; $(PY) -m litzoo.cv --folds "$(FOLDS)" -- "$${argv[@]}" $(ARGS)
 
 # The run-folder targets: RUN=runs/<name>/<time>, with the config and checkpoints it holds.
 in_run = @test -f "$(RUN)/config.yaml" || { echo "litzoo: error: RUN='$(RUN)' is not a run folder \

@@ -83,6 +83,7 @@ REMOVE: dict[str, list[str]] = {
         "src/{{ cookiecutter.package_name }}/nets/transformer.py",
         "tests/test_checkpoint.py",
         "tests/test_cli.py",
+        "tests/test_cv.py",
         "tests/test_distributed.py",
         "tests/test_export.py",
         "tests/test_guards.py",

@@ -64,6 +64,39 @@ def _whole_batch(batch: Split) -> Split:
     return batch
 
 
+def check_folds(folds: int | None, fold: int) -> None:
+    """Refuse a fold setting that cannot split anything, before any data is loaded."""
+    if folds is not None and folds < 2:
+        raise ConfigError(f"cross-validation needs at least 2 folds, got {folds}")
+    if folds is not None and not 0 <= fold < folds:
+        raise ConfigError(f"fold must be one of 0..{folds - 1}, got {fold}")
+
+
+def fold_ids(targets: torch.Tensor, folds: int, seed: int, stratified: bool) -> torch.Tensor:
+    """The fold (``0..folds-1``) of each sample: a seeded shuffle dealt out round-robin.
+
+    Stratified, each class is dealt in turn, so every fold holds each class in proportion.
+
+    Raises:
+        ConfigError: a class has fewer samples than there are folds.
+    """
+    g = torch.Generator().manual_seed(seed)
+    groups = [torch.nonzero(targets == c).flatten() for c in targets.unique()] if stratified else []
+    groups = groups or [torch.arange(len(targets))]
+    smallest = min(len(members) for members in groups)
+    if stratified and smallest < folds:
+        raise ConfigError(
+            f"{folds} folds need at least {folds} samples of each class; the smallest class has {smallest}"
+        )
+    ids = torch.empty(len(targets), dtype=torch.long)
+    dealt = 0
+    for members in groups:
+        order = members[torch.randperm(len(members), generator=g)]
+        ids[order] = (torch.arange(len(order)) + dealt) % folds  # go on where the last class stopped
+        dealt += len(order)
+    return ids
+
+
 class TensorDataModule(LightningDataModule):
     """Base for data modules that hold every split as tensors in memory.
 
@@ -82,6 +115,17 @@ class TensorDataModule(LightningDataModule):
             raise ConfigError(f"batch_size must be positive, got {batch_size}")
         self.batch_size = batch_size
         self.splits: dict[str, Split] = {}
+
+    def use_fold(self, folds: int, fold: int, seed: int) -> None:
+        """Cross-validation: ``val`` becomes fold ``fold`` of the train+val pool, ``train`` the rest.
+
+        The test split is never part of the pool.
+        """
+        (xt, yt), (xv, yv) = self.splits["train"], self.splits["val"]
+        inputs, targets = torch.cat([xt, xv]), torch.cat([yt, yv])
+        ids = fold_ids(targets, folds, seed, stratified=self.task == "classification")
+        self.splits["train"] = inputs[ids != fold], targets[ids != fold]
+        self.splits["val"] = inputs[ids == fold], targets[ids == fold]
 
     def _loader(self, split: str, sampler: Sampler | None = None) -> DataLoader:
         if split not in self.splits:

@@ -7,7 +7,7 @@ import torch
 from torchvision import datasets
 
 from litzoo.data.augment import random_affine
-from litzoo.data.base import Split, TensorDataModule
+from litzoo.data.base import Split, TensorDataModule, check_folds
 from litzoo.data.idx_files import resolve_root
 from litzoo.errors import ConfigError
 
@@ -46,6 +46,9 @@ class ImageDataModule(TensorDataModule):
         batch_size: images per batch.
         seed: seed of the split.
         download: fetch the files when they are missing (needs network).
+        folds: k-fold cross-validation: the train and validation samples pooled and cut into
+            ``folds`` folds by ``seed`` (stratified by class), the test split left out.
+        fold: which fold validates; the others train.
 
     Shape:
         images ``(B, 1, 28, 28)``; labels ``(B,)``.
@@ -68,6 +71,8 @@ class ImageDataModule(TensorDataModule):
         batch_size: int = 512,
         seed: int = 42,
         download: bool = True,
+        folds: int | None = None,
+        fold: int = 0,
     ) -> None:
         super().__init__(batch_size)
         if val_size < 1:
@@ -78,6 +83,7 @@ class ImageDataModule(TensorDataModule):
             raise ConfigError(f"classes needs at least two distinct labels from 0-9, got {classes}")
         if std <= 0:
             raise ConfigError(f"std must be positive, got {std}")
+        check_folds(folds, fold)
         self.save_hyperparameters(logger=False)
         self.num_outputs = len(classes) if classes else 10
 
@@ -105,6 +111,8 @@ class ImageDataModule(TensorDataModule):
         for name, idx in zip(("train", "val", "test"), cuts, strict=False):
             self.splits[name] = images[idx], labels[idx]
         self.splits.setdefault("test", test)
+        if hp.folds:
+            self.use_fold(hp.folds, hp.fold, hp.seed)
 
     def _load(self, train: bool) -> Split:
         hp = self.hparams

@@ -138,7 +138,11 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
         if not config.test_after_fit or self.trainer.interrupted:
             return
         stats = fit_stats(self.trainer, time.perf_counter() - self._fit_started)
-        best = getattr(self.trainer.checkpoint_callback, "best_model_path", "") or None
+        checkpoint = self.trainer.checkpoint_callback
+        best = getattr(checkpoint, "best_model_path", "") or None
+        score = getattr(checkpoint, "best_model_score", None)
+        if score is not None and checkpoint.monitor:  # what the best checkpoint was chosen by
+            stats["best"] = {"monitor": checkpoint.monitor, "score": float(score)}
         results = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best, weights_only=True)
         if self.trainer.is_global_zero:
             metrics = results[0] if results else {}

@@ -4,7 +4,7 @@ from typing import Literal
 
 import torch
 
-from {{ cookiecutter.package_name }}.data.base import TensorDataModule
+from {{ cookiecutter.package_name }}.data.base import TensorDataModule, check_folds
 from {{ cookiecutter.package_name }}.data.problems import PROBLEMS
 from {{ cookiecutter.package_name }}.errors import ConfigError
 
@@ -23,6 +23,9 @@ class SequenceDataModule(TensorDataModule):
         test_size: test sequences.
         batch_size: sequences per batch.
         seed: generates the same data on every run and every rank.
+        folds: k-fold cross-validation: the train and validation samples pooled and cut into
+            ``folds`` folds by ``seed`` (stratified by class), the test split left out.
+        fold: which fold validates; the others train.
 
     Shape:
         inputs ``(B, seq_len, features)``; targets ``(B,)``.
@@ -37,6 +40,8 @@ class SequenceDataModule(TensorDataModule):
         test_size: int = 2000,
         batch_size: int = 128,
         seed: int = 0,
+        folds: int | None = None,
+        fold: int = 0,
     ) -> None:
         super().__init__(batch_size)
         if problem not in PROBLEMS:
@@ -46,6 +51,7 @@ class SequenceDataModule(TensorDataModule):
         spec = PROBLEMS[problem]
         if seq_len < spec.min_len:
             raise ConfigError(f"the {problem} problem needs seq_len >= {spec.min_len}, got {seq_len}")
+        check_folds(folds, fold)
         self.save_hyperparameters(logger=False)
         self.input_shape = (seq_len, spec.features)
         self.num_outputs = spec.num_outputs
@@ -59,3 +65,5 @@ class SequenceDataModule(TensorDataModule):
         for offset, (split, n) in enumerate(sizes.items()):
             g = torch.Generator().manual_seed(hp.seed * 3 + offset)
             self.splits[split] = PROBLEMS[hp.problem].generate(n, hp.seq_len, g)
+        if hp.folds:
+            self.use_fold(hp.folds, hp.fold, hp.seed)
