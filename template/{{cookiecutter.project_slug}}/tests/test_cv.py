@@ -14,7 +14,8 @@ from {{ cookiecutter.package_name }}.data import ImageDataModule
 from {{ cookiecutter.package_name }}.data.base import fold_ids
 from {{ cookiecutter.package_name }}.errors import ConfigError
 
-from conftest import ROOT, model_args
+from conftest import CONFIGS, ROOT, model_args
+from wandb_log import offline_run, run_record
 
 
 def test_folds_are_disjoint_cover_the_pool_are_stratified_and_seeded() -> None:
@@ -68,7 +69,11 @@ def test_three_fold_cv_writes_each_fold_and_their_mean(data_dir: Path, tmp_path:
         "--model.init_args.net.init_args.hidden=[16]",
         "--trainer.max_epochs=1",
     ]
-    args += [f"--trainer.default_root_dir={tmp_path / 'runs'}"]
+    args += [
+        "--config",
+        str(CONFIGS / "logger" / "wandb.yaml"),
+        f"--trainer.default_root_dir={tmp_path / 'runs'}",
+    ]
     command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.cv", "--folds", "3", "--", *args]
     result = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
@@ -81,3 +86,6 @@ def test_three_fold_cv_writes_each_fold_and_their_mean(data_dir: Path, tmp_path:
     assert summary["mean"] == pytest.approx(statistics.fmean(summary["scores"]))
     assert summary["std"] == pytest.approx(statistics.stdev(summary["scores"]))
     assert sorted(p.name for p in summary_file.parent.iterdir()) == ["cv.json", "fold-0", "fold-1", "fold-2"]
+    records = [run_record(offline_run(next((summary_file.parent / f"fold-{i}").iterdir()))) for i in range(3)]
+    assert {r["job_type"] for r in records} == {"fold"} and len({r["run_group"] for r in records}) == 1
+    assert len({r["run_id"] for r in records}) == 3  # one W&B run per fold, in one group

@@ -45,3 +45,9 @@ def offline_run(folder: Path) -> Path:
     runs = sorted(folder.glob("wandb/offline-run-*"))
     assert len(runs) == 1, f"expected one offline W&B run under {folder}, found {runs}"
     return runs[0]
+
+
+def run_record(run_dir: Path) -> dict:
+    """The run's own record (project, group, job type, id) as W&B's reader gives it."""
+    records = (json.loads(line) for line in _inspect(run_dir).splitlines() if line.strip())
+    return next(r["run"] for r in records if r.get("type") == "run")
