@@ -10,6 +10,7 @@ def main(args: list[str] | None = None) -> None:
     from lightning.fabric.utilities.exceptions import MisconfigurationException
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
+    from litzoo.callbacks.guards import DivergedError
     from litzoo.runs import discard_unused
 
     try:
@@ -18,7 +19,8 @@ def main(args: list[str] | None = None) -> None:
         LitzooCLI(args=args)
     # Lightning's own check of Trainer settings that cannot go together is a user error too.
     except (LitzooError, MisconfigurationException) as err:
-        discard_unused()  # a run that failed before writing anything leaves no folder
+        if not isinstance(err, DivergedError):  # a diverged run keeps its logs
+            discard_unused()  # a run that failed before it trained anything leaves no folder
         print(f"litzoo: error: {err}", file=sys.stderr)
         sys.exit(2)
     except SIGTERMException:  # checkpointed by CheckpointOnSigterm; 128 + SIGTERM, as a shell reports it

@@ -11,6 +11,7 @@ from torchmetrics import MeanMetric
 
 from litzoo.errors import ConfigError
 from litzoo.modules.judge import Judge
+from litzoo.modules.optim import make_optimizer
 from litzoo.modules.supervised import Batch
 
 # (latent_dim, image_shape) -> generator; image_shape -> discriminator.
@@ -132,6 +133,6 @@ class GANSystem(LightningModule):
 
     def configure_optimizers(self):  # noqa: ANN201 - Lightning accepts several shapes
         return [
-            self._optimizer(self.generator.parameters()),
-            self._optimizer(self.discriminator.parameters()),
+            make_optimizer(self._optimizer, self.generator.parameters()),
+            make_optimizer(self._optimizer, self.discriminator.parameters()),
         ]

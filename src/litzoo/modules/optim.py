@@ -1,9 +1,13 @@
 """Optimizer and LR scheduler set-up shared by every system."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from lightning import LightningModule
 from lightning.pytorch.cli import LRSchedulerCallable, OptimizerCallable
+from torch.optim import Optimizer
+
+from litzoo.errors import ConfigError
 
 
 def build_optimizers(
@@ -18,7 +22,7 @@ def build_optimizers(
     optimizer steps and is stepped every batch; any other is stepped every epoch, and
     a plateau scheduler watches ``monitor``.
     """
-    opt = optimizer(module.parameters())
+    opt = make_optimizer(optimizer, module.parameters())
     if scheduler is None:
         return opt
     # jsonargparse gives a functools.partial whose keywords hold the configured arguments.
@@ -27,6 +31,24 @@ def build_optimizers(
         steps = int(module.trainer.estimated_stepping_batches)
         return {
             "optimizer": opt,
-            "lr_scheduler": {"scheduler": scheduler(opt, total_steps=steps), "interval": "step"},
+            "lr_scheduler": {
+                "scheduler": _checked("the LR scheduler", scheduler, opt, total_steps=steps),
+                "interval": "step",
+            },
         }
-    return {"optimizer": opt, "lr_scheduler": {"scheduler": scheduler(opt), "monitor": monitor}}
+    return {
+        "optimizer": opt,
+        "lr_scheduler": {"scheduler": _checked("the LR scheduler", scheduler, opt), "monitor": monitor},
+    }
+
+
+def make_optimizer(optimizer: OptimizerCallable, parameters: Iterable) -> Optimizer:
+    """Build an optimizer; a value torch refuses (``lr=-1``) is a config error, not a traceback."""
+    return _checked("the optimizer", optimizer, parameters)
+
+
+def _checked(what: str, factory: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return factory(*args, **kwargs)
+    except (ValueError, TypeError) as err:
+        raise ConfigError(f"{what} refuses its settings: {err}") from None

@@ -136,3 +136,31 @@ def test_sigterm_checkpoints_and_exits_143(data_dir: Path, tmp_path: Path) -> No
     step = int(err.split("SIGTERM at step ")[1].split(":")[0])
     last = next((tmp_path / "runs").rglob("last.ckpt"))
     assert torch.load(last, weights_only=True)["global_step"] == step > 2
+
+
+def test_a_setting_torch_refuses_is_one_line_and_leaves_no_run_folder(
+    capsys: pytest.CaptureFixture, data_dir: Path, tmp_path: Path
+) -> None:
+    args = [*model_args("mlp", data_dir), "--model.init_args.optimizer.init_args.lr=-1"]
+    code, _, err = run_main(capsys, "fit", *args, f"--trainer.default_root_dir={tmp_path / 'runs'}")
+    assert code == 2 and "Traceback" not in err
+    assert "{{ cookiecutter.package_name }}: error: the optimizer refuses its settings: Invalid learning rate: -1" in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_summary_names_what_was_saved_and_a_disabled_wandb(
+    capsys: pytest.CaptureFixture, data_dir: Path
+) -> None:
+    args = [*model_args("mlp", data_dir), "--model.init_args.net.init_args.hidden=[16]"]
+    {{ cookiecutter.package_name | pascal }}CLI(args=["fit", *args, "--trainer.fast_dev_run=true"])
+    assert "checkpoints/last.ckpt (tested the final weights)" in capsys.readouterr().out
+    # W&B keeps its mode for the whole process: a disabled run gets a process of its own.
+    wandb = ["--config", str(Path(__file__).parents[1] / "configs" / "logger" / "wandb.yaml")]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("{{ cookiecutter.package_name.upper() }}")} | {"WANDB_MODE": "disabled"}
+    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "fit", *args, *wandb, "--trainer.max_epochs=1"]
+    result = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "W&B:           disabled (WANDB_MODE=disabled): nothing was logged" in result.stdout
+    assert "W&B run files" not in result.stdout

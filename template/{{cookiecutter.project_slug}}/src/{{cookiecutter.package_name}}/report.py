@@ -15,12 +15,19 @@ def print_run_summary(trainer: Trainer, metrics: dict[str, float], checkpoint: s
     lines = ["", "{{ cookiecutter.package_name }}: run finished"]
     if metrics:
         lines.append("  test metrics:  " + "  ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())))
-    lines.append(f"  checkpoint:    {checkpoint or '(none saved; tested the final weights)'}")
+    last = Path(trainer.default_root_dir) / "checkpoints" / "last.ckpt"
+    if checkpoint:
+        lines.append(f"  checkpoint:    {checkpoint}")
+    else:  # no best checkpoint (e.g. fast_dev_run, or no monitor): the final weights were tested
+        saved = last if last.is_file() else "none saved"
+        lines.append(f"  checkpoint:    {saved} (tested the final weights)")
     config = Path(trainer.default_root_dir) / "config.yaml"
     if config.is_file():
         lines.append(f"  config:        {config}")
     for logger in trainer.loggers:
-        if isinstance(logger, WandbLogger):
+        if isinstance(logger, WandbLogger) and logger.experiment.settings.mode == "disabled":
+            lines.append("  W&B:           disabled (WANDB_MODE=disabled): nothing was logged")
+        elif isinstance(logger, WandbLogger):
             run_dir = Path(logger.experiment.dir).parent
             lines.append(f"  W&B run files: {run_dir}")
             if logger.experiment.settings.mode == "offline":

@@ -2,6 +2,7 @@
 
 import itertools
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -65,14 +66,21 @@ def _claim(root: Path) -> Path:
             folder.mkdir()
         except FileExistsError:
             continue
-        _CREATED.extend([folder, *missing])
+        _CREATED[:] = [folder, *missing]
         return folder
     raise AssertionError("unreachable")
 
 
 def discard_unused() -> None:
-    """Remove the folders this process created for a run that then failed, if still empty."""
-    for folder in _CREATED:
+    """Remove what this process made for a run that failed before it trained anything.
+
+    A run folder goes when it holds no checkpoint (only its config or logger files), and the
+    folders above it when that leaves them empty.
+    """
+    run_dir, *parents = _CREATED or [None]
+    if run_dir is not None and run_dir.is_dir() and not any(run_dir.rglob("*.ckpt")):
+        shutil.rmtree(run_dir)
+    for folder in parents:  # another run may have started beside this one: only if empty
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
     _CREATED.clear()
