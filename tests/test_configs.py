@@ -9,20 +9,25 @@ import torch
 import yaml
 
 from litzoo import configs
-from litzoo.__main__ import main
 from litzoo.cli import LitzooCLI
 
-from conftest import CONFIGS, DATA_CONFIGS, DEFAULT_MODEL, EXPERIMENT_CONFIGS, experiment_args, model_args
+from conftest import (
+    CONFIGS,
+    DATA_CONFIGS,
+    DEFAULT_MODEL,
+    EXPERIMENT_CONFIGS,
+    experiment_args,
+    model_args,
+    run_main,
+)
 
 OVERLAYS = sorted((CONFIGS / "trainer").glob("*.yaml")) + sorted((CONFIGS / "logger").glob("*.yaml"))
 OVERLAYS += sorted((CONFIGS / "callbacks").glob("*.yaml"))
 
 
 def resolved(capsys: pytest.CaptureFixture, *args: str) -> dict:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["fit", *args, "--print_config"])
-    out, err = capsys.readouterr()
-    assert exit_info.value.code in (0, None), err
+    code, out, err = run_main(capsys, "fit", *args, "--print_config")
+    assert code == 0, err
     return yaml.safe_load(out)
 
 

@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 from jsonargparse import Namespace
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 
@@ -49,7 +48,7 @@ def check_same_architecture(path: str, hyperparameters: dict[str, Any], model: N
     """Refuse a checkpoint of another system or net than the config builds: it could not load."""
     if model is None or not hyperparameters:
         return
-    wanted = _architecture(yaml.safe_load(yaml.safe_dump(model.as_dict())))
+    wanted = _architecture(model.as_dict())
     found = _architecture(hyperparameters)
     for kind, want, got in zip(("system", "net"), wanted, found, strict=True):
         if want and got and want.rsplit(".", 1)[-1] != got.rsplit(".", 1)[-1]:
