@@ -15,6 +15,12 @@ LOGGER ?= wandb
 DATA_DIR ?= ./data
 FORMAT ?= onnx
 FOLDS ?= 5
+FINAL ?=
+SWEEP ?=
+COUNT ?=
+SEED ?= 0
+RESUME ?=
+SWEEP_ID ?=
 ARGS ?=
 
 MODELS := $(sort $(basename $(notdir $(wildcard configs/model/*.yaml))))
@@ -22,6 +28,7 @@ DATAS := $(sort $(basename $(notdir $(wildcard configs/data/*.yaml))))
 TRAINERS := $(sort $(basename $(notdir $(wildcard configs/trainer/*.yaml))))
 LOGGERS := $(sort $(basename $(notdir $(wildcard configs/logger/*.yaml))))
 EXPERIMENTS := $(sort $(basename $(notdir $(wildcard configs/experiment/*.yaml))))
+SWEEPS := $(sort $(basename $(notdir $(wildcard configs/sweep/*.yaml))))
 CODE := $(wildcard src tests scripts)
 
 # litzoo.configs (the one config reader) turns the choices into stacked --config files, later
@@ -30,12 +37,14 @@ CODE := $(wildcard src tests scripts)
 # DATA_DIR with spaces stays one argument.
 SELECTION = --model '$(MODEL)' --data '$(DATA)' --experiment '$(EXPERIMENT)' \
 	--trainer '$(TRAINER)' --logger '$(LOGGER)' --data-dir '$(DATA_DIR)'
-define litzoo
-@out=$$($(PY) -m litzoo.configs fit-args $(SELECTION)) || exit 2; mapfile -t argv <<< "$$out"; \
-	set -x; $(PY) -m litzoo $(1) "$${argv[@]}" $(ARGS)
+# $(call with_fit_args,<python -m module and options>[,<more selection>]): the module gets the fit
+# arguments, then ARGS.
+define with_fit_args
+@out=$$($(PY) -m litzoo.configs fit-args $(SELECTION) $(2)) || exit 2; mapfile -t argv <<< "$$out"; \
+	set -x; $(PY) -m $(1) "$${argv[@]}" $(ARGS)
 endef
 
-.PHONY: help train cv resume eval export predict test test-slow lock lint format clean
+.PHONY: help train cv sweep agent resume eval export predict test test-slow lock lint format clean
 
 help:  ## list targets, models and data
 	@echo "litzoo targets:"
@@ -46,6 +55,7 @@ help:  ## list targets, models and data
 	@echo "trainers:  $(TRAINERS)"
 	@echo "loggers:   $(LOGGERS)"
 	@echo "experiments (make train EXPERIMENT=<name>): $(EXPERIMENTS)"
+	@echo "sweeps (make sweep SWEEP=<name> COUNT=<trials>): $(SWEEPS)"
 
 # The lock constrains every install, so each fresh clone gets the versions that were tested;
 # editing pyproject.toml or the lock re-installs.
@@ -61,11 +71,22 @@ lock: $(STAMP)  ## re-resolve requirements/lock.txt from pyproject.toml (+ requi
 	@echo "$(LOCK) refreshed: review 'git diff $(LOCK)', then make test"
 
 train: $(STAMP)  ## train MODEL on DATA (or an EXPERIMENT), then test the best checkpoint
-	$(call litzoo,fit)
+	$(call with_fit_args,litzoo fit)
 
-cv: $(STAMP)  ## k-fold cross-validation of MODEL on DATA: FOLDS=5 grouped runs, cv.json with mean ± std
-	@out=$$($(PY) -m litzoo.configs fit-args $(SELECTION)) || exit 2; mapfile -t argv <<< "$$out"; \
-	set -x; $(PY) -m litzoo.cv --folds "$(FOLDS)" -- "$${argv[@]}" $(ARGS)
+cv: $(STAMP)  ## k-fold cross-validation of MODEL on DATA: FOLDS=5 grouped runs, cv.json with mean ± std; FINAL=1: then fit and test once
+	$(call with_fit_args,litzoo.cv --folds "$(FOLDS)" $(if $(FINAL),--final) --)
+
+# A sweep trains what its header names (# model:, # data:), always logging to W&B.
+SWEEP_RUN = litzoo.sweep "configs/sweep/$(SWEEP).yaml" --count "$(COUNT)" --seed "$(SEED)" --
+sweep: $(STAMP)  ## hyperparameter sweep: SWEEP=<configs/sweep name> COUNT=<trials>; RESUME=<its folder> continues
+ifneq ($(RESUME),)
+	$(PY) -m litzoo.sweep --resume "$(RESUME)" --count "$(COUNT)"
+else
+	$(call with_fit_args,$(SWEEP_RUN),--sweep '$(SWEEP)' --logger wandb)
+endif
+
+agent: $(STAMP)  ## one more agent for an online W&B sweep: SWEEP_ID=<entity/project/id> [COUNT=]
+	$(PY) -m litzoo.sweep --agent "$(SWEEP_ID)" --count "$(COUNT)"
 
 # The run-folder targets: RUN=runs/<name>/<time>, with the config and checkpoints it holds.
 in_run = @test -f "$(RUN)/config.yaml" || { echo "litzoo: error: RUN='$(RUN)' is not a run folder \
