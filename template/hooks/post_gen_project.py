@@ -71,6 +71,9 @@ REMOVE: dict[str, list[str]] = {
         "configs/model/perceptron.yaml",
         "configs/model/rnn.yaml",
         "configs/model/transformer.yaml",
+        "configs/sweep/mlp_mnist.yaml",
+        "configs/sweep/mlp_mnist_bayes.yaml",
+        "configs/sweep/recurrent_adding.yaml",
         "scripts/bench.py",
         "scripts/results.py",
         "src/{{ cookiecutter.package_name }}/modules/gan.py",
@@ -91,7 +94,9 @@ REMOVE: dict[str, list[str]] = {
         "tests/test_pictures.py",
         "tests/test_resume.py",
         "tests/test_scripts.py",
-        "tests/test_systems.py"
+        "tests/test_sweep.py",
+        "tests/test_systems.py",
+        "tests/test_tracking.py"
     ]
 }
 OPTIONAL = {

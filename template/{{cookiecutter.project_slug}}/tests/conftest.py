@@ -29,6 +29,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_SILENT", "true")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("WANDB_DATA_DIR", str(tmp_path / "wandb-data"))  # staged artifacts
     monkeypatch.delenv("{{ cookiecutter.package_name.upper() }}_RUN_DIR", raising=False)
     monkeypatch.delenv("{{ cookiecutter.package_name.upper() }}_RUN_DIR_OWNER", raising=False)
     return tmp_path
@@ -87,6 +88,14 @@ BASE = [
     "--config",
     str(CONFIGS / "logger" / "csv.yaml"),
 ]
+
+
+def every_step_trainer(folder: Path) -> list[str]:
+    """``--config`` of the default trainer with a periodic checkpoint after every step."""
+    path = folder / "every_step.yaml"
+    default = (CONFIGS / "trainer" / "default.yaml").read_text()
+    path.write_text(default.replace("every_n_train_steps: 500", "every_n_train_steps: 1"))
+    return ["--config", str(path)]
 
 
 def model_args(model: str, data_dir: Path, data: str | None = None) -> list[str]:

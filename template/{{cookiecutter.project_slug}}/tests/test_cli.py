@@ -186,7 +186,7 @@ def test_wandb_reachability_is_probed_only_for_a_wandb_logger(
 
 def test_runs_started_together_each_get_their_own_folder(tmp_path: Path) -> None:
     claim = "import sys; from pathlib import Path; from {{ cookiecutter.package_name }} import runs; "
-    claim += "runs.time.strftime = lambda fmt: 'T'; print(runs._claim(Path(sys.argv[1])))"
+    claim += "runs.time.strftime = lambda fmt: 'T'; print(runs.claim_folder(Path(sys.argv[1])))"
     racers = [
         subprocess.Popen(
             [sys.executable, "-c", claim, str(tmp_path / "runs")], stdout=subprocess.PIPE, text=True

@@ -74,18 +74,28 @@ def test_three_fold_cv_writes_each_fold_and_their_mean(data_dir: Path, tmp_path:
         str(CONFIGS / "logger" / "wandb.yaml"),
         f"--trainer.default_root_dir={tmp_path / 'runs'}",
     ]
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.cv", "--folds", "3", "--", *args]
+    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.cv", "--folds", "3", "--final", "--", *args]
     result = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "{{ cookiecutter.package_name }} cv: fold 3/3" in result.stdout and "mean ± std" in result.stdout
+    assert result.stdout.count("test metrics:") == 1, "a fold was tested: only the final fit may be"
     summary_file = next((tmp_path / "runs").rglob("cv.json"))
     summary = json.loads(summary_file.read_text())
     assert summary["folds"] == 3 and summary["monitor"] == "val/loss" and len(summary["scores"]) == 3
     assert summary["mean"] == pytest.approx(statistics.fmean(summary["scores"]))
     assert summary["std"] == pytest.approx(statistics.stdev(summary["scores"]))
-    assert sorted(p.name for p in summary_file.parent.iterdir()) == ["cv.json", "fold-0", "fold-1", "fold-2"]
+    assert sorted(p.name for p in summary_file.parent.iterdir()) == [
+        "cv.json",
+        "final",
+        *(f"fold-{i}" for i in range(3)),
+    ]
+    final = json.loads(next((summary_file.parent / "final").rglob("results.json")).read_text())
+    assert summary["final"]["test"] == final["test"] and "test/acc" in final["test"]
     records = [run_record(offline_run(next((summary_file.parent / f"fold-{i}").iterdir()))) for i in range(3)]
-    assert {r["job_type"] for r in records} == {"fold"} and len({r["run_group"] for r in records}) == 1
-    assert len({r["run_id"] for r in records}) == 3  # one W&B run per fold, in one group
+    records.append(run_record(offline_run(next((summary_file.parent / "final").iterdir()))))
+    assert [r["job_type"] for r in records] == ["fold"] * 3 + ["final"] and len(
+        {r["run_group"] for r in records}
+    ) == 1
+    assert len({r["run_id"] for r in records}) == 4  # one W&B run per fold, in one group

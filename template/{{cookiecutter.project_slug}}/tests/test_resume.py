@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import ROOT, model_args
+from conftest import ROOT, every_step_trainer, model_args
 
 # Dropout and augmentation draw random numbers; a checkpoint every step; slow enough to kill.
 STEPS = ["--trainer.callbacks+=conftest.Slow", "--trainer.callbacks.init_args.seconds=0.4"]
@@ -43,12 +43,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_weights(
     data_dir: Path, tmp_path: Path, kill_after: str
 ) -> None:
     # Two steps an epoch: step 3 is the middle of epoch 1, step 4 its end.
-    every_step = ["--config", str(tmp_path / "every_step.yaml")]
-    (tmp_path / "every_step.yaml").write_text(
-        (ROOT / "configs" / "trainer" / "default.yaml")
-        .read_text()
-        .replace("every_n_train_steps: 500", "every_n_train_steps: 1")
-    )
+    every_step = every_step_trainer(tmp_path)
     base = [*model_args("mlp", data_dir)[:2], *every_step, *model_args("mlp", data_dir)[2:], *ARGS, *STEPS]
     {{ cookiecutter.package_name }}(*base, f"--trainer.default_root_dir={tmp_path / 'whole'}")
     whole = next((tmp_path / "whole").glob("*/*"))

@@ -1,5 +1,6 @@
 """LightningCLI with {{ cookiecutter.package_name }}'s data-to-model links, run folders and end-of-fit test."""
 
+import hashlib
 import os
 import sys
 import time
@@ -11,6 +12,7 @@ os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
 import torch  # noqa: E402
 from jsonargparse import Namespace  # noqa: E402
 from lightning import LightningDataModule, LightningModule, Trainer
+from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
 from {{ cookiecutter.package_name }}.callbacks import CheckpointOnSigterm, LogConfig, Pictures, RestoreRNG, StopOnNonFiniteLoss
@@ -18,7 +20,7 @@ from {{ cookiecutter.package_name }}.checkpoints import SPECIAL_PATHS, changed, 
 from {{ cookiecutter.package_name }}.errors import ConfigError, {{ cookiecutter.package_name | pascal }}Error
 from {{ cookiecutter.package_name }}.parser import {{ cookiecutter.package_name | pascal }}Parser
 from {{ cookiecutter.package_name }}.report import fit_stats, print_run_summary, save_predictions, write_results
-from {{ cookiecutter.package_name }}.runs import best_point, claim_run_dir, resume_point, run_name, wandb_run_id
+from {{ cookiecutter.package_name }}.runs import best_point, claim_run_dir, resume_point, run_name, unfinished, wandb_run_id
 from {{ cookiecutter.package_name }}.tracking import choose_wandb_mode
 
 
@@ -71,7 +73,10 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
     def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:
         if isinstance(args, (dict, Namespace)):
             return super().parse_arguments(parser, args)
-        self.config = parser.parse_args(fresh_data_files(sys.argv[1:] if args is None else args))
+        argv = fresh_data_files(sys.argv[1:] if args is None else args)
+        # Tells two runs in one SLURM or torchrun job apart, and a restart of one run from another.
+        self._fingerprint = hashlib.sha1("\0".join(argv).encode()).hexdigest()[:8]
+        self.config = parser.parse_args(argv)
 
     def _parse_ckpt_path(self) -> None:
         # Lightning loads the checkpoint here to take its hyperparameters: check it first, so
@@ -95,27 +100,35 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
         _check_precision(config.trainer)
         self._config_as_given = config.clone()
         self._config_as_given.run = None
-        run_dir = claim_run_dir(config)
+        run_dir = claim_run_dir(config, getattr(self, "_fingerprint", ""))
         config.trainer.default_root_dir = str(run_dir)
-        if config.get("run") and not config.get("ckpt_path"):
+        # A requeued job or a resumed sweep trial finds its own unfinished folder: it goes on.
+        continuing = bool(config.get("run")) or (self.subcommand == "fit" and unfinished(run_dir))
+        if continuing and not config.get("ckpt_path"):
             point = resume_point if self.subcommand == "fit" else best_point
             config.ckpt_path = str(point(run_dir))
+            if not config.get("run") and rank_zero_only.rank == 0:
+                print(f"{{ cookiecutter.package_name }}: continuing the unfinished run in {run_dir} from {config.ckpt_path}")
         for logger in _as_list(config.trainer.logger):
             if not isinstance(logger, Namespace):
                 continue
             if logger.class_path.endswith("WandbLogger"):
                 choose_wandb_mode()  # only a W&B run needs the reachability probe
-                if config.get("run"):  # the same W&B run goes on
+                if continuing:  # the same W&B run goes on
                     logger.init_args.id = wandb_run_id(run_dir) or logger.init_args.get("id")
             if "save_dir" in logger.get("init_args", {}):
-                logger.init_args.save_dir = str(run_dir)
+                # Absolute: W&B's service process writes the run file from a working directory of its own.
+                logger.init_args.save_dir = str(run_dir.absolute())
         for callback in _as_list(config.trainer.callbacks):
             args = callback.get("init_args") if isinstance(callback, Namespace) else None
             if args is not None and "dirpath" in args and args.dirpath is None:
                 args.dirpath = str(run_dir / "checkpoints")
 
     def instantiate_trainer(self, **kwargs: Any) -> Trainer:
-        trainer = super().instantiate_trainer(**kwargs)
+        try:
+            trainer = super().instantiate_trainer(**kwargs)
+        except (ValueError, RuntimeError) as err:  # e.g. devices/num_nodes that the cluster does not have
+            raise ConfigError(f"the Trainer refuses its settings: {err}") from None
         for callback in trainer.callbacks:
             if isinstance(callback, SaveConfigCallback):
                 callback.config = self._config_as_given
@@ -135,7 +148,7 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
 
     def after_fit(self) -> None:
         config = self.config[self.subcommand]
-        if not config.test_after_fit or self.trainer.interrupted:
+        if self.trainer.interrupted:
             return
         stats = fit_stats(self.trainer, time.perf_counter() - self._fit_started)
         checkpoint = self.trainer.checkpoint_callback
@@ -143,11 +156,16 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
         score = getattr(checkpoint, "best_model_score", None)
         if score is not None and checkpoint.monitor:  # what the best checkpoint was chosen by
             stats["best"] = {"monitor": checkpoint.monitor, "score": float(score)}
-        results = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best, weights_only=True)
-        if self.trainer.is_global_zero:
+        results = []
+        if config.test_after_fit:
+            results = self.trainer.test(
+                self.model, datamodule=self.datamodule, ckpt_path=best, weights_only=True
+            )
+        if self.trainer.is_global_zero:  # results.json also marks the fit as finished
             metrics = results[0] if results else {}
             write_results(self.trainer, metrics, stats, best)
-            print_run_summary(self.trainer, metrics, best)
+            if config.test_after_fit:
+                print_run_summary(self.trainer, metrics, best)
 
     def after_validate(self) -> None:
         self._report("validate")

@@ -11,6 +11,9 @@ what it must reach, then holds only what differs::
     # model: lstm
     # data: adding            (optional: the model's default)
     # target: test/mse <= 0.01
+
+``configs/sweep/<name>.yaml`` is a W&B sweep config with the same ``# model:`` (and ``# data:``)
+header naming what its trials train.
 """
 
 import argparse
@@ -88,14 +91,25 @@ def reads_files(data: str, root: Path = ROOT) -> bool:
 
 def experiment(name: str, root: Path = ROOT) -> Experiment:
     """Read an experiment's header: the model (and data) it stacks on and its targets."""
+    model, data, header = _stack(path("experiment", name, root), root)
+    return Experiment(name, model, data, [_target(name, t) for t in header.get("target", [])])
+
+
+def sweep_stack(name: str, root: Path = ROOT) -> tuple[str, str]:
+    """The model and data a sweep (``configs/sweep/<name>.yaml``) trains, from its header."""
+    model, data, _ = _stack(path("sweep", name, root), root)
+    return model, data
+
+
+def _stack(file: Path, root: Path) -> tuple[str, str, dict[str, list[str]]]:
+    """(model, data, every header line) of a file that starts with ``# model:`` lines."""
     header: dict[str, list[str]] = {}
-    for key, value in _HEADER.findall(path("experiment", name, root).read_text()):
+    for key, value in _HEADER.findall(file.read_text()):
         header.setdefault(key, []).append(value)
     if "model" not in header:
-        raise ConfigChoiceError(f"configs/experiment/{name}.yaml has no '# model: <name>' line")
+        raise ConfigChoiceError(f"configs/{file.parent.name}/{file.name} has no '# model: <name>' line")
     model = header["model"][0]
-    data = header.get("data", [default_data(model, root)])[0]
-    return Experiment(name, model, data, [_target(name, t) for t in header.get("target", [])])
+    return model, header.get("data", [default_data(model, root)])[0], header
 
 
 def _target(name: str, text: str) -> Target:
@@ -113,14 +127,18 @@ def fit_args(
     logger: str = "wandb",
     data_dir: str = "./data",
     root: Path = ROOT,
+    sweep_name: str = "",
 ) -> list[str]:
     """The ``{{ cookiecutter.package_name }} fit`` arguments of a run: stacked configs, later ones winning.
 
-    An experiment replaces ``model`` and ``data`` with the ones it names and goes last.
+    An experiment replaces ``model`` and ``data`` with the ones it names and goes last; a
+    sweep replaces them with the ones its header names (its YAML is W&B's, not a config).
     """
     if experiment_name:
         exp = experiment(experiment_name, root)
         model, data = exp.model, exp.data
+    elif sweep_name:
+        model, data = sweep_stack(sweep_name, root)
     data = data or default_data(model, root)
     args = ["--config", str(path("trainer", "default", root))]
     if trainer != "default":
@@ -134,17 +152,37 @@ def fit_args(
     return args
 
 
+def given_option(args: list[str], name: str, default: str) -> str:
+    """The last value given for ``--name`` among raw CLI arguments (``--name=value`` or ``--name value``)."""
+    value = default
+    for i, arg in enumerate(args):
+        if arg.startswith(f"{name}="):
+            value = arg.split("=", 1)[1]
+        elif arg == name and i + 1 < len(args):
+            value = args[i + 1]
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     """``fit-args`` for the Makefile; errors end in one line and exit code 2."""
     parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}.configs", description=__doc__.split("\n")[0])
     parser.add_argument("question", choices=["fit-args"])
     for name, default in [("model", "mlp"), ("data", ""), ("experiment", ""), ("trainer", "default")]:
         parser.add_argument(f"--{name}", default=default)
+    parser.add_argument("--sweep", default="")
     parser.add_argument("--logger", default="wandb")
     parser.add_argument("--data-dir", default="./data")
     args = parser.parse_args(argv)
     try:
-        answer = fit_args(args.model, args.data, args.experiment, args.trainer, args.logger, args.data_dir)
+        answer = fit_args(
+            args.model,
+            args.data,
+            args.experiment,
+            args.trainer,
+            args.logger,
+            args.data_dir,
+            sweep_name=args.sweep,
+        )
     except ConfigChoiceError as err:
         print(f"{{ cookiecutter.package_name }}: error: {err}", file=sys.stderr)
         sys.exit(2)

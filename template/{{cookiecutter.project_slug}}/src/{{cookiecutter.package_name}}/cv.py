@@ -1,9 +1,11 @@
-"""k-fold cross-validation: ``python -m {{ cookiecutter.package_name }}.cv --folds K -- <{{ cookiecutter.package_name }} fit arguments>`` (``make cv``).
+"""k-fold cross-validation: ``python -m {{ cookiecutter.package_name }}.cv --folds K [--final] -- <{{ cookiecutter.package_name }} fit arguments>``.
 
 Each fold is a fresh ``{{ cookiecutter.package_name }} fit`` process whose data module validates on that fold of the
 train+val pool (stratified for classes; the test split is never in it) and trains on the
-rest. With the W&B logger the folds are one W&B group, ``job_type=fold``. The best validation
-score of every fold, their mean and standard deviation go to ``cv.json`` and a printed table.
+rest; folds are never tested. With the W&B logger the folds are one W&B group,
+``job_type=fold``. The best validation score of every fold, their mean and standard deviation
+go to ``cv.json`` and a printed table. ``--final`` then fits once more on the usual split and
+tests that model, once.
 """
 
 import argparse
@@ -16,16 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-
-def _option(args: list[str], name: str, default: str) -> str:
-    """The last value given for ``--name`` (``--name=value`` or ``--name value``)."""
-    value = default
-    for i, arg in enumerate(args):
-        if arg.startswith(f"{name}="):
-            value = arg.split("=", 1)[1]
-        elif arg == name and i + 1 < len(args):
-            value = args[i + 1]
-    return value
+from {{ cookiecutter.package_name }}.configs import given_option
 
 
 def _name(args: list[str]) -> str:
@@ -36,9 +29,9 @@ def _name(args: list[str]) -> str:
     return f"{model}-{data}"
 
 
-def run_folds(folds: int, args: list[str]) -> dict:
+def run_folds(folds: int, args: list[str], final: bool = False) -> dict:
     """Train every fold in its own process; return (and write) the cross-validation summary."""
-    root = Path(_option(args, "--trainer.default_root_dir", "runs"))
+    root = Path(given_option(args, "--trainer.default_root_dir", "runs"))
     group = f"{_name(args)}/cv-{time.strftime('%Y%m%d-%H%M%S')}"
     env = {**os.environ, "WANDB_RUN_GROUP": group.replace("/", "-"), "WANDB_JOB_TYPE": "fold"}
     env = {k: v for k, v in env.items() if not k.startswith("{{ cookiecutter.package_name.upper() }}_RUN_DIR")}
@@ -47,19 +40,31 @@ def run_folds(folds: int, args: list[str]) -> dict:
         print(
             f"{{ cookiecutter.package_name }} cv: fold {fold + 1}/{folds} ({time.perf_counter() - started:.0f} s so far)", flush=True
         )
-        extra = [
-            f"--data.init_args.folds={folds}",
-            f"--data.init_args.fold={fold}",
-            f"--run_name={group}/fold-{fold}",
-        ]
-        command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "fit", *args, *extra]
-        if subprocess.run(command, env=env, stdin=subprocess.DEVNULL).returncode:
-            raise SystemExit(f"{{ cookiecutter.package_name }} cv: fold {fold} failed; its run folder is under {root / group}")
-        results = sorted(
-            (root / group / f"fold-{fold}").rglob("results.json"), key=lambda p: p.stat().st_mtime
-        )
-        rows.append(json.loads(results[-1].read_text()))
-    return summarize(rows, root / group, time.perf_counter() - started)
+        extra = [f"--data.init_args.folds={folds}", f"--data.init_args.fold={fold}", "--test_after_fit=false"]
+        rows.append(_fit(args, extra, root, f"{group}/fold-{fold}", env))
+    summary = summarize(rows, root / group, time.perf_counter() - started)
+    if final:
+        print("{{ cookiecutter.package_name }} cv: the final fit on the usual train/val split, then its one test", flush=True)
+        result = _fit(args, [], root, f"{group}/final", {**env, "WANDB_JOB_TYPE": "final"})
+        summary["final"] = {"test": result["test"], "checkpoint": result["checkpoint"]}
+        _write(summary, root / group)
+        shown = "  ".join(f"{k}={v:.4f}" for k, v in sorted(result["test"].items()) if v is not None)
+        print(f"{{ cookiecutter.package_name }} cv: final test: {shown}", flush=True)
+    return summary
+
+
+def _fit(args: list[str], extra: list[str], root: Path, name: str, env: dict[str, str]) -> dict:
+    """One ``{{ cookiecutter.package_name }} fit`` process in ``root/name``; its results.json."""
+    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "fit", *args, *extra, f"--run_name={name}"]
+    if subprocess.run(command, env=env, stdin=subprocess.DEVNULL).returncode:
+        raise SystemExit(f"{{ cookiecutter.package_name }} cv: {name} failed; its run folder is under {root / name}")
+    results = sorted((root / name).rglob("results.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(results[-1].read_text())
+
+
+def _write(summary: dict, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cv.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
 
 
 def summarize(rows: list[dict], folder: Path, seconds: float) -> dict:
@@ -72,11 +77,9 @@ def summarize(rows: list[dict], folder: Path, seconds: float) -> dict:
         "scores": scores,
         "mean": statistics.fmean(scores),
         "std": statistics.stdev(scores) if len(scores) > 1 else 0.0,
-        "test": [row.get("test", {}) for row in rows],
         "seconds": round(seconds, 1),
     }
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "cv.json").write_text(json.dumps(summary, indent=2) + "\n")
+    _write(summary, folder)
     lines = [f"\n| fold | best {monitor} |", "|---|---|"]
     lines += [f"| {i} | {s:.4f} |" for i, s in enumerate(scores)]
     lines.append(f"| mean ± std | {summary['mean']:.4f} ± {summary['std']:.4f} |")
@@ -87,16 +90,18 @@ def summarize(rows: list[dict], folder: Path, seconds: float) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}.cv", description=__doc__.split("\n")[0])
     parser.add_argument("--folds", default="5", help="number of folds, at least 2")
-    parser.add_argument("fit_args", nargs=argparse.REMAINDER, help="-- then the {{ cookiecutter.package_name }} fit arguments")
-    args = parser.parse_args(argv)
+    parser.add_argument("--final", action="store_true", help="then one fit on the usual split and its test")
+    parser.epilog = "After --: the {{ cookiecutter.package_name }} fit arguments of every fold (make cv passes them)."
+    argv = sys.argv[1:] if argv is None else argv
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args, fit_args = parser.parse_args(argv[:cut]), argv[cut + 1 :]
     folds = int(args.folds) if args.folds.isdigit() else 0
     if folds < 2:
         print(
             f"{{ cookiecutter.package_name }}: error: FOLDS must be a whole number of at least 2, got {args.folds!r}", file=sys.stderr
         )
         sys.exit(2)
-    fit_args = args.fit_args[1:] if args.fit_args[:1] == ["--"] else args.fit_args
-    summary = run_folds(folds, fit_args)
+    summary = run_folds(folds, fit_args, args.final)
     sys.exit(0 if math.isfinite(summary["mean"]) else 1)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from jsonargparse import Namespace
 
 from {{ cookiecutter.package_name }}.errors import ConfigError
+from {{ cookiecutter.package_name }}.wandb_files import find_run
 
 # The run folder is handed to DDP child processes through the environment so every rank
 # agrees on it; the owner's pid tells a child (reuse it) from a second run in one process.
@@ -17,15 +18,31 @@ RUN_DIR_OWNER_ENV = "{{ cookiecutter.package_name.upper() }}_RUN_DIR_OWNER"
 _CREATED: list[Path] = []
 
 
-def claim_run_dir(config: Namespace) -> Path:
-    """``<default_root_dir>/<run name>/<time>``, the same on every rank of a job."""
+def claim_run_dir(config: Namespace, fingerprint: str = "") -> Path:
+    """``<default_root_dir>/<run name>/<folder>``, the same on every rank of a job.
+
+    The folder is a start time, claimed atomically, unless a scheduler may start this very run
+    again: a W&B sweep trial is named by its W&B run id, a SLURM or torchrun job by the job and
+    ``fingerprint`` (the run's arguments, so two runs in one job differ). Such a folder is
+    reused until its run has finished, so a requeued or resumed run continues where it was.
+    """
     if os.environ.get(RUN_DIR_ENV) and os.environ.get(RUN_DIR_OWNER_ENV) != str(os.getpid()):
         return Path(os.environ[RUN_DIR_ENV])
-    root = Path(config.trainer.default_root_dir or "runs") / (config.get("run_name") or run_name(config))
-    job = _job_id()
     if config.get("run"):  # work in an existing run folder
         return _share(Path(config.run))
-    return _share(root / job if job else _claim(root))
+    root = Path(config.trainer.default_root_dir or "runs") / (config.get("run_name") or run_name(config))
+    name = _restartable_name(fingerprint)
+    return _share(_reuse(root, name) if name else claim_folder(root))
+
+
+def unfinished(run_dir: Path) -> bool:
+    """A run folder whose fit stopped before the end: it holds checkpoints but no results.json."""
+    return not (run_dir / "results.json").exists() and bool(_checkpoints(run_dir))
+
+
+def _checkpoints(run_dir: Path) -> list[Path]:
+    """The run's checkpoints, and those Lightning saves on SLURM's requeue signal (hpc_ckpt_N)."""
+    return [*(run_dir / "checkpoints").glob("*.ckpt"), *run_dir.glob("hpc_ckpt_*.ckpt")]
 
 
 def _share(run_dir: Path) -> Path:
@@ -51,8 +68,8 @@ def run_name(config: Namespace) -> str:
     return f"{model}-{Path(str(data_file)).stem if data_file else _class_name(data)}"
 
 
-def _claim(root: Path) -> Path:
-    """Create ``root/<start time>``, or ``<start time>-2``, ``-3``… when taken.
+def claim_folder(root: Path, prefix: str = "") -> Path:
+    """Create ``root/<prefix><start time>``, or ``…-2``, ``-3``… when taken.
 
     mkdir is atomic, so two runs started in the same second never share a folder. Created
     folders are remembered so that a run that fails before writing anything leaves nothing.
@@ -61,7 +78,7 @@ def _claim(root: Path) -> Path:
     missing = [p for p in (root, *root.parents) if not p.exists()]
     root.mkdir(parents=True, exist_ok=True)
     for n in itertools.count(1):
-        folder = root / (stamp if n == 1 else f"{stamp}-{n}")
+        folder = root / (f"{prefix}{stamp}" if n == 1 else f"{prefix}{stamp}-{n}")
         try:
             folder.mkdir()
         except FileExistsError:
@@ -86,12 +103,36 @@ def discard_unused() -> None:
     _CREATED.clear()
 
 
-def _job_id() -> str | None:
-    """An id every rank of a SLURM step or a torchrun job shares, when there is one."""
-    if os.environ.get("SLURM_JOB_ID"):
-        return f"slurm-{os.environ['SLURM_JOB_ID']}.{os.environ.get('SLURM_STEP_ID', '0')}"
-    run_id = os.environ.get("TORCHELASTIC_RUN_ID")
-    return f"torchrun-{run_id}" if run_id and run_id != "none" else None
+def _restartable_name(fingerprint: str) -> str | None:
+    """A folder name that every rank derives alike and a restart of the same run derives again."""
+    env = os.environ
+    if env.get("WANDB_SWEEP_PARAM_PATH") and env.get("WANDB_RUN_ID"):  # a W&B sweep trial
+        return env["WANDB_RUN_ID"]
+    if env.get("SLURM_JOB_ID"):  # a requeued job keeps its id, and its steps their numbers
+        job = f"slurm-{env['SLURM_JOB_ID']}.{env.get('SLURM_STEP_ID', '0')}"
+    elif env.get("TORCHELASTIC_RUN_ID"):  # "none" for a static rendezvous: name it by its address
+        run_id = env["TORCHELASTIC_RUN_ID"]
+        job = (
+            f"torchrun-{run_id}"
+            if run_id != "none"
+            else f"torchrun-{env.get('MASTER_ADDR')}-{env.get('MASTER_PORT')}"
+        )
+    else:
+        return None
+    return f"{job}-{fingerprint}" if fingerprint else job
+
+
+def _reuse(root: Path, name: str) -> Path:
+    """``root/name``, or ``name-2``, ``-3``… after runs that finished there."""
+    for n in itertools.count(1):
+        folder = root / (name if n == 1 else f"{name}-{n}")
+        if (folder / "results.json").exists():
+            continue
+        missing = [p for p in (folder, *folder.parents) if not p.exists()]
+        folder.mkdir(parents=True, exist_ok=True)  # every rank may get here first
+        _CREATED[:] = missing
+        return folder
+    raise AssertionError("unreachable")
 
 
 def _class_name(section: object) -> str:
@@ -107,12 +148,11 @@ def resume_point(run_dir: Path) -> Path:
     Raises:
         ConfigError: the folder is not a run folder or holds no checkpoint yet.
     """
-    folder = run_dir / "checkpoints"
     # On a tie (saved at the same moment) last.ckpt wins: it is the one ModelCheckpoint keeps.
-    found = sorted(folder.glob("*.ckpt"), key=lambda p: (p.stat().st_mtime, p.name == "last.ckpt"))
+    found = sorted(_checkpoints(run_dir), key=lambda p: (p.stat().st_mtime, p.name == "last.ckpt"))
     if not found:
         raise ConfigError(
-            f"{run_dir} holds no checkpoint to continue from ({folder}/*.ckpt); "
+            f"{run_dir} holds no checkpoint to continue from ({run_dir / 'checkpoints'}/*.ckpt); "
             "a run folder looks like runs/<name>/<time>"
         )
     return found[-1]
@@ -120,8 +160,8 @@ def resume_point(run_dir: Path) -> Path:
 
 def wandb_run_id(run_dir: Path) -> str | None:
     """The W&B run id of a run folder's newest W&B run, so a resumed run logs to the same run."""
-    runs = sorted((run_dir / "wandb").glob("*run-*-*"), key=lambda p: p.stat().st_mtime)
-    return runs[-1].name.rsplit("-", 1)[-1] if runs else None
+    run = find_run(run_dir)
+    return run.name.rsplit("-", 1)[-1] if run else None
 
 
 def best_point(run_dir: Path) -> Path:

@@ -1,9 +1,12 @@
-"""Weights & Biases set-up that never prompts and never hangs."""
+"""Weights & Biases: a set-up that never prompts and never hangs, and checkpoints as artifacts."""
 
 import netrc
 import os
 import socket
 from pathlib import Path
+
+from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.loggers import WandbLogger as _LightningWandbLogger
 
 WANDB_HOST = "api.wandb.ai"
 
@@ -35,3 +38,18 @@ def choose_wandb_mode() -> str:
         online = _has_credentials() and _reachable(WANDB_HOST)
         os.environ["WANDB_MODE"] = "online" if online else "offline"
     return os.environ["WANDB_MODE"]
+
+
+class WandbLogger(_LightningWandbLogger):
+    """Lightning's W&B logger; with ``log_model: true`` it logs the best and the last checkpoint.
+
+    Lightning logs, when a fit ends, the checkpoints of every ``ModelCheckpoint`` as versions
+    of one ``model-<run id>`` artifact, aliased ``best`` and ``latest``. The periodic step
+    checkpoints (``every_n_train_steps``) exist to bound what a kill loses: logged too, they
+    would take the ``best`` alias (they are ranked by step) and add versions without bound.
+    """
+
+    def after_save_checkpoint(self, checkpoint_callback: ModelCheckpoint) -> None:
+        if getattr(checkpoint_callback, "_every_n_train_steps", 0):
+            return
+        super().after_save_checkpoint(checkpoint_callback)

@@ -1,0 +1,140 @@
+"""``python -m {{ cookiecutter.package_name }}.sweep`` (``make sweep`` / ``make agent``): hyperparameter sweeps in W&B's format.
+
+    python -m {{ cookiecutter.package_name }}.sweep configs/sweep/<name>.yaml --count N [--seed S] -- <{{ cookiecutter.package_name }} fit arguments>
+    python -m {{ cookiecutter.package_name }}.sweep --resume runs/<name>/sweep-<time> [--count N]
+    python -m {{ cookiecutter.package_name }}.sweep --agent <entity/project/sweep id> [--count N]
+
+Online (W&B credentials and network) the sweep is a real W&B sweep run by ``wandb agent``;
+offline, W&B's ``sweeps`` engine proposes each trial here and every trial is an offline W&B
+run. Either way the sweep folder gets the table, the best trial's config and a plot.
+"""
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from {{ cookiecutter.package_name }}.configs import given_option
+from {{ cookiecutter.package_name }}.errors import ConfigError
+from {{ cookiecutter.package_name }}.runs import claim_folder
+from {{ cookiecutter.package_name }}.sweep import offline, online, report, spec
+from {{ cookiecutter.package_name }}.tracking import choose_wandb_mode
+
+
+def _count(text: str, method: str | None) -> int | None:
+    if not text:
+        if method in (None, "grid"):
+            return None  # a grid runs each of its points once
+        raise ConfigError(
+            f"a {method} sweep needs COUNT=<number of trials> (a grid runs every point without)"
+        )
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"COUNT must be a whole number of trials, at least 1, got {text!r}")
+    return int(text)
+
+
+def start(file: Path, count_text: str, seed: int, fit_args: list[str], poll_s: float = 5.0) -> Path:
+    """Check everything, then create the sweep folder and run the sweep (online or offline)."""
+    config = spec.load(file)
+    count = _count(count_text, config["method"])
+    resolved = spec.check_against_cli(config["parameters"], fit_args)
+    project, entity = online.logger_target(resolved)
+    mode = choose_wandb_mode()
+    root = Path(given_option(fit_args, "--trainer.default_root_dir", "runs")) / file.stem
+    folder = claim_folder(root, prefix="sweep-")
+    command = [*spec.COMMAND_HEAD, *fit_args, f"--run_name={file.stem}/{folder.name}", "${args}"]
+    config = {**config, "command": command}
+    note = f"# The W&B sweep config of {file} as run here: `wandb sweep` takes it as it is.\n"
+    (folder / "sweep.yaml").write_text(note + yaml.safe_dump(config, sort_keys=False))
+    print(f"{{ cookiecutter.package_name }} sweep: {file.stem} ({config['method']}, W&B {mode}) in {folder}", flush=True)
+    if mode == "online":
+        sweep_path = online.create(config, project, entity)
+        (folder / "sweep_id").write_text(sweep_path + "\n")
+        print(f"{{ cookiecutter.package_name }} sweep: more agents on other machines: make agent SWEEP_ID={sweep_path}", flush=True)
+        online.agent(sweep_path, count)
+        trials = online.local_trials(folder, config)
+    else:
+        group = f"{file.stem}-{folder.name}"
+        trials = offline.run_sweep(config, folder, count, seed, group, poll_s)
+    return _finish(folder, config, trials)
+
+
+def resume(folder: Path, count_text: str, poll_s: float = 5.0) -> Path:
+    """Continue an offline sweep from its ledger: unfinished trials first, then new ones."""
+    if not (folder / "sweep.yaml").is_file() or not (folder / offline.LEDGER).is_file():
+        raise ConfigError(f"{folder} is not an offline sweep folder (sweep.yaml and {offline.LEDGER})")
+    config = yaml.safe_load((folder / "sweep.yaml").read_text())
+    head, _ = offline.Ledger(folder).read()
+    count = _count(count_text, "grid") or head.get("count")
+    choose_wandb_mode()
+    trials = offline.run_sweep(config, folder, count, head["seed"], head["group"], poll_s)
+    return _finish(folder, config, trials)
+
+
+def _finish(folder: Path, config: dict, trials: list[dict]) -> Path:
+    best = report.write_report(folder, config, trials)
+    if best is None:
+        raise SystemExit(f"{{ cookiecutter.package_name }} sweep: no trial finished with {config['metric']['name']}; see {folder}")
+    print(f"{{ cookiecutter.package_name }} sweep: best trial {best['trial']} ({config['metric']['name']}={best['metric']:.4f})")
+    print(f"  table: {folder / 'trials.md'}  plot: {folder / 'plot.png'}")
+    if (folder / "best.yaml").is_file():
+        print(f"  run it again: python -m {{ cookiecutter.package_name }} fit --config {folder / 'best.yaml'}")
+    return folder
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}.sweep", description=__doc__.split("\n")[0])
+    parser.add_argument("sweep", nargs="?", help="the sweep YAML (configs/sweep/<name>.yaml)")
+    parser.add_argument("--count", default="", help="trials to run (a grid: every point when not given)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the offline engine's draws")
+    parser.add_argument("--resume", default="", help="an offline sweep folder to continue")
+    parser.add_argument("--agent", default="", help="an online sweep to run another agent for")
+    parser.add_argument(
+        "--poll-s", type=float, default=5.0, help="how often hyperband looks at a running trial (offline)"
+    )
+    parser.epilog = "After --: the {{ cookiecutter.package_name }} fit arguments of every trial (make sweep passes them)."
+    argv = sys.argv[1:] if argv is None else argv
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args, fit_args = parser.parse_args(argv[:cut]), argv[cut + 1 :]
+    started = time.perf_counter()
+    signal.signal(signal.SIGTERM, _terminated)  # a running trial is told too, and checkpoints
+    try:
+        if args.agent:
+            sys.exit(_agent(args.agent, args.count))
+        if args.resume:
+            resume(Path(args.resume), args.count, args.poll_s)
+        elif args.sweep:
+            start(Path(args.sweep), args.count, args.seed, fit_args, args.poll_s)
+        else:
+            raise ConfigError("name a sweep: make sweep SWEEP=<name in configs/sweep> COUNT=<trials>")
+    except ConfigError as err:
+        print(f"{{ cookiecutter.package_name }}: error: {err}", file=sys.stderr)
+        sys.exit(2)
+    except (KeyboardInterrupt, TerminatedError) as err:
+        print("\n{{ cookiecutter.package_name }} sweep: interrupted; continue it with make sweep RESUME=<its folder>", file=sys.stderr)
+        sys.exit(143 if isinstance(err, TerminatedError) else 130)
+    print(f"{{ cookiecutter.package_name }} sweep: done in {(time.perf_counter() - started) / 60:.1f} min")
+
+
+class TerminatedError(Exception):
+    """The driver got SIGTERM (a scheduler stopping the job)."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise TerminatedError
+
+
+def _agent(sweep_path: str, count_text: str) -> int:
+    if choose_wandb_mode() != "online":
+        raise ConfigError(
+            "an agent needs W&B online (WANDB_API_KEY or wandb login, and network); "
+            "offline, make sweep runs the whole sweep here"
+        )
+    return online.agent(sweep_path, _count(count_text, None))
+
+
+if __name__ == "__main__":
+    main()
