@@ -68,7 +68,7 @@ def resume(folder: Path, count_text: str, poll_s: float = 5.0) -> Path:
         raise ConfigError(f"{folder} is not an offline sweep folder (sweep.yaml and {offline.LEDGER})")
     config = yaml.safe_load((folder / "sweep.yaml").read_text())
     head, _ = offline.Ledger(folder).read()
-    count = _count(count_text, "grid") or head.get("count")
+    count = _count(count_text) or head.get("count")
     choose_wandb_mode()
     trials = offline.run_sweep(config, folder, count, head["seed"], head["group"], poll_s)
     return _finish(folder, config, trials)
@@ -133,7 +133,7 @@ def _agent(sweep_path: str, count_text: str) -> int:
             "an agent needs W&B online (WANDB_API_KEY or wandb login, and network); "
             "offline, make sweep runs the whole sweep here"
         )
-    return online.agent(sweep_path, _count(count_text, None))
+    return online.agent(sweep_path, _count(count_text))
 
 
 if __name__ == "__main__":

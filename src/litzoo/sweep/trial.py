@@ -113,5 +113,6 @@ def read_back(folder: Path, run_id: str) -> tuple[list[dict], dict]:
     return history, summary
 
 
-def wait_s(started: float) -> str:
+def elapsed(started: float) -> str:
+    """Seconds since ``started`` (a ``time.perf_counter()``), for progress lines."""
     return f"{time.perf_counter() - started:.0f} s"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -274,3 +275,50 @@ def test_hyperband_stops_a_trial_that_trails_at_its_band(tmp_path: Path) -> None
     _, trials = _ledger(tmp_path)
     assert [t["state"] for t in trials] == ["finished", "stopped"]
     assert len(trials[0]["curve"]) == 10 and 2 < len(trials[1]["curve"]) < 10
+
+
+def test_online_the_sweep_is_created_in_the_loggers_project_and_run_by_our_interpreter(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # No network here: W&B's sweep creation and its agent are stood in for, to check what we hand them.
+    import wandb
+
+    from {{ cookiecutter.package_name }}.sweep import __main__ as cli
+    from {{ cookiecutter.package_name }}.sweep import online
+
+    created: list[tuple] = []
+    monkeypatch.setattr(
+        wandb, "sweep", lambda sweep, project, entity: created.append((sweep, project)) or "abc"
+    )
+    started: list[tuple] = []
+    monkeypatch.setattr(
+        online.subprocess,
+        "run",
+        lambda line, env, stdin: started.append((line, env)) or SimpleNamespace(returncode=0),
+    )
+    monkeypatch.setattr(cli, "choose_wandb_mode", lambda: "online")
+    runs = tmp_path / "runs"
+    with pytest.raises(SystemExit, match="no trial finished"):  # the stand-in agent ran none
+        main(
+            [
+                str(CONFIGS / "sweep" / "mlp_mnist.yaml"),
+                "--count",
+                "2",
+                "--",
+                *sweep_fit_args("mlp_mnist"),
+                f"--trainer.default_root_dir={runs}",
+            ]
+        )
+    ((config, project),) = created
+    assert (
+        project == "{{ cookiecutter.package_name }}"
+        and config["command"][:5] == spec.COMMAND_HEAD
+        and config["command"][-1] == "${args}"
+    )
+    assert config["parameters"] == spec.load(CONFIGS / "sweep" / "mlp_mnist.yaml")["parameters"]
+    ((line, env),) = started
+    assert line == [sys.executable, "-m", "wandb", "agent", "--count", "2", "{{ cookiecutter.package_name }}/abc"]
+    assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)  # `python` is ours
+    folder = next((runs / "mlp_mnist").glob("sweep-*"))
+    assert (folder / "sweep_id").read_text().strip() == "{{ cookiecutter.package_name }}/abc"
+    assert "make agent SWEEP_ID={{ cookiecutter.package_name }}/abc" in capsys.readouterr().out

@@ -96,6 +96,16 @@ def grid_size(config: dict[str, Any]) -> int:
         return len([run for run in next_runs(config, [], n=100_000) if run is not None])
 
 
+def _how_many(config: dict[str, Any], count: int | None) -> int:
+    """The trials to run: ``count``, but at most a grid's points (a grid without a count: all)."""
+    if config["method"] != "grid":
+        return count or 1
+    size = grid_size(config)
+    if count and count > size:
+        print(f"{{ cookiecutter.package_name }} sweep: the grid has {size} points: it stops after them", flush=True)
+    return min(count or size, size)
+
+
 def run_sweep(
     config: dict[str, Any], folder: Path, count: int | None, seed: int, group: str, poll_s: float = 5.0
 ) -> list[dict]:
@@ -116,11 +126,7 @@ def run_sweep(
             "metric": config["metric"],
         }
         ledger.write(head)
-    if count is None:
-        count = grid_size(config) if config["method"] == "grid" else head.get("count") or 1
-    if config["method"] == "grid" and count > grid_size(config):
-        print(f"{{ cookiecutter.package_name }} sweep: the grid has {grid_size(config)} points: it stops after them", flush=True)
-        count = grid_size(config)
+    count = _how_many(config, count if count is not None else head.get("count"))
     started = time.perf_counter()
     while len([t for t in trials.values() if t["state"] != "running"]) < count:
         waiting = [t for t in trials.values() if t["state"] == "running"]  # cut short last time
@@ -135,9 +141,9 @@ def run_sweep(
             record.update(state="running", folder=str(folder / record["run_id"]))
             ledger.write(record)
         trials[record["trial"]] = record
-        shown = "  ".join(f"{short(k)}={v}" for k, v in record["params"].items())
+        shown = "  ".join(f"{short(k)}={show(v)}" for k, v in record["params"].items())
         print(
-            f"\n{{ cookiecutter.package_name }} sweep: trial {record['trial']}/{count} ({trial.wait_s(started)} so far): {shown}",
+            f"\n{{ cookiecutter.package_name }} sweep: trial {record['trial']}/{count} ({trial.elapsed(started)} so far): {shown}",
             flush=True,
         )
         trials[record["trial"]] = finished = _run_one(config, folder, head["group"], record, trials, poll_s)
@@ -228,6 +234,11 @@ def _check_metric_logged(config: dict[str, Any], record: dict[str, Any], trials:
             f"{{ cookiecutter.package_name }}: error: trial {record['trial']} finished but never logged the sweep metric {name} "
             f"(it logged {logged}); fix metric.name in the sweep file"
         )
+
+
+def show(value: Any) -> str:
+    """A parameter value as people read it: floats to 4 significant digits."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def short(key: str) -> str:

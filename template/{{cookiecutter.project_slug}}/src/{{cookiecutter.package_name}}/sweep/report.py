@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from {{ cookiecutter.package_name }}.sweep.offline import short
+from {{ cookiecutter.package_name }}.sweep.offline import short, show
 
 
 def best_trial(trials: list[dict[str, Any]], goal: str) -> dict[str, Any] | None:
@@ -25,39 +25,39 @@ def best_trial(trials: list[dict[str, Any]], goal: str) -> dict[str, Any] | None
 
 def write_report(folder: Path, config: dict[str, Any], trials: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Print and save the table, copy the best trial's config, draw the plot; return the best trial."""
-    metric, goal = config["metric"]["name"], config["metric"].get("goal", "minimize")
-    keys = searched(config)
-    fixed = [f"{short(k)}={spec['value']}" for k, spec in config["parameters"].items() if k not in keys]
-    best = best_trial(trials, goal)
-    header = ["trial", "run", "state", *map(short, keys), metric]
-    rows = [
-        [
-            t["trial"],
-            t["run_id"],
-            t["state"],
-            *(_cell(t["params"].get(k)) for k in keys),
-            _score(t.get("metric")),
-        ]
-        for t in trials
-    ]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += [
-        "| " + " | ".join(map(str, row)) + (" (best)" if t is best else "") + " |"
-        for row, t in zip(rows, trials, strict=True)
-    ]
-    if fixed:
-        lines.append(f"\nThe same in every trial: {', '.join(fixed)}")
-    table = "\n".join(lines)
+    best = best_trial(trials, config["metric"].get("goal", "minimize"))
+    table = _table(config, trials, best)
     (folder / "trials.md").write_text(table + "\n")
-    with (folder / "trials.csv").open("w", newline="") as file:
-        csv.writer(file).writerows([header, *rows])
     print(f"\n{table}\n", flush=True)
+    keys = list(config["parameters"])
+    with (folder / "trials.csv").open("w", newline="") as file:  # every value in full
+        writer = csv.writer(file)
+        writer.writerow(["trial", "run", "state", *keys, config["metric"]["name"]])
+        writer.writerows(
+            [t["trial"], t["run_id"], t["state"], *(t["params"].get(k) for k in keys), t.get("metric")]
+            for t in trials
+        )
     if best is not None:
         config_file = _trial_config(Path(best["folder"]))
         if config_file is not None:
             shutil.copyfile(config_file, folder / "best.yaml")
     plot(folder / "plot.png", config, trials, best)
     return best
+
+
+def _table(config: dict[str, Any], trials: list[dict[str, Any]], best: dict | None) -> str:
+    """A Markdown table: one row per trial, the searched parameters and the metric."""
+    keys = searched(config)
+    header = ["trial", "run", "state", *map(short, keys), config["metric"]["name"]]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for t in trials:
+        cells = [t["trial"], t["run_id"], t["state"], *(_cell(t["params"].get(k)) for k in keys)]
+        score = _score(t.get("metric")) + (" (best)" if t is best else "")
+        lines.append("| " + " | ".join(map(str, [*cells, score])) + " |")
+    fixed = [f"{short(k)}={spec['value']}" for k, spec in config["parameters"].items() if k not in keys]
+    if fixed:
+        lines.append(f"\nThe same in every trial: {', '.join(fixed)}")
+    return "\n".join(lines)
 
 
 def searched(config: dict[str, Any]) -> list[str]:
@@ -71,7 +71,7 @@ def _trial_config(folder: Path) -> Path | None:
 
 
 def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
+    return "" if value is None else show(value)
 
 
 def _score(value: float | None) -> str:
