@@ -84,6 +84,7 @@ def plot(path: Path, config: dict[str, Any], trials: list[dict[str, Any]], best:
 
     matplotlib.use("Agg")  # files only: no display here, nor on a cluster node
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     metric = config["metric"]["name"]
     scored = [t for t in trials if t.get("metric") is not None and math.isfinite(t["metric"])]
@@ -110,7 +111,10 @@ def plot(path: Path, config: dict[str, Any], trials: list[dict[str, Any]], best:
                 style.update(marker="*", s=160, color="tab:red")
             ax.scatter([x], [t["metric"]], **{k: v for k, v in style.items() if v is not None})
         if numeric and "log" in str(spec.get("distribution", "")):
-            ax.set_xscale("log")
+            ax.set_xscale("log")  # ticks at 1, 2 and 5 of each decade, written plainly (0.002)
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(short(key))
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel(metric)
