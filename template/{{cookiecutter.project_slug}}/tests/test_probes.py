@@ -2,13 +2,17 @@
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import model_args
+from conftest import CONFIGS, model_args, run_main
+
+WANDB = ["--config", str(CONFIGS / "logger" / "wandb.yaml")]
 
 
 def one_error_line(err: str) -> str:
@@ -60,3 +64,85 @@ def test_a_read_only_output_folder_is_one_line_naming_it(data_dir: Path, tmp_pat
         "choose a folder you can write with --trainer.default_root_dir=<folder>"
     )
     assert list(locked.iterdir()) == []
+
+
+@pytest.fixture
+def no_wandb_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No WANDB_API_KEY and a home whose .netrc (and $NETRC) does not exist."""
+    for name in ("WANDB_API_KEY", "WANDB_IDENTITY_TOKEN_FILE", "WANDB_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("NETRC", str(tmp_path / "home" / ".netrc"))
+
+
+def test_online_wandb_without_credentials_is_one_line(
+    capsys: pytest.CaptureFixture, data_dir: Path, no_wandb_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from {{ cookiecutter.package_name }} import tracking
+
+    monkeypatch.setenv("WANDB_MODE", "online")
+    monkeypatch.setattr(tracking, "_reachable", lambda *a, **kw: pytest.fail("probed the network"))
+    code, _, err = run_main(capsys, "fit", *model_args("mlp", data_dir), *WANDB)
+    assert code == 2
+    assert one_error_line(err) == (
+        "{{ cookiecutter.package_name }}: error: WANDB_MODE=online needs W&B credentials: set WANDB_API_KEY or run `wandb "
+        "login`, or unset WANDB_MODE to log offline (wandb sync uploads later)"
+    )
+    assert not Path("runs").exists()
+
+
+def test_online_wandb_that_cannot_reach_its_server_is_one_line(
+    capsys: pytest.CaptureFixture, data_dir: Path, no_wandb_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wandb
+
+    from {{ cookiecutter.package_name }} import tracking
+
+    monkeypatch.setenv("WANDB_MODE", "online")
+    monkeypatch.setenv("WANDB_API_KEY", "0" * 40)  # a key of the right form; W&B would wait ~100 s
+    probed: list[str] = []
+
+    monkeypatch.setattr(tracking, "_reachable", lambda url, timeout_s=3.0: probed.append(url) or False)
+    code, _, err = run_main(capsys, "fit", *model_args("mlp", data_dir), *WANDB)
+    assert code == 2 and probed == [wandb.Settings().base_url]  # the server wandb.init would use
+    assert one_error_line(err) == (
+        f"{{ cookiecutter.package_name }}: error: WANDB_MODE=online, but the W&B server {probed[0]} cannot be reached: "
+        "check the network, or unset WANDB_MODE to log offline (wandb sync uploads later)"
+    )
+    assert not Path("runs").exists()
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on: a W&B server that cannot be reached, off the network."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_online_wandb_with_a_key_and_no_server_fails_fast_in_a_real_process(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB")}
+    port = _closed_port()
+    env |= {"WANDB_MODE": "online", "WANDB_API_KEY": "0" * 40, "HOME": str(tmp_path / "home")}
+    env |= {"WANDB_BASE_URL": f"http://127.0.0.1:{port}"}  # a self-hosted server that is down
+    started = time.monotonic()
+    result = {{ cookiecutter.package_name }}(["fit", *model_args("mlp", data_dir), *WANDB], env)
+    assert time.monotonic() - started < 60, "it waited for W&B"
+    assert result.returncode == 2
+    assert f"the W&B server http://127.0.0.1:{port} cannot be reached" in one_error_line(result.stderr)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_wandb_login_counts_as_credentials(no_wandb_credentials: None) -> None:
+    import wandb
+    from wandb.sdk.lib.wbauth import write_netrc_auth
+
+    from {{ cookiecutter.package_name }} import tracking
+
+    url = wandb.Settings().base_url
+    assert not tracking._has_credentials(url)
+    write_netrc_auth(host=url, api_key="0" * 40)  # what `wandb login` writes, for wandb's own server
+    assert tracking._has_credentials(url)
