@@ -18,6 +18,7 @@ from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
 from litzoo.callbacks import CheckpointOnSigterm, LogConfig, Pictures, RestoreRNG, StopOnNonFiniteLoss
+from litzoo.callbacks.monitors import CheckMonitors
 from litzoo.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
 from litzoo.errors import ConfigError, LitzooError
 from litzoo.parser import LitzooParser
@@ -134,6 +135,7 @@ class LitzooCLI(LightningCLI):
         for callback in trainer.callbacks:
             if isinstance(callback, SaveConfigCallback):
                 callback.config = self._config_as_given
+        trainer.callbacks.insert(0, CheckMonitors())  # first: before the callbacks it checks
         return trainer
 
     def instantiate_classes(self) -> None:

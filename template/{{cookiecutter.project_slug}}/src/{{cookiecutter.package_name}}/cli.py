@@ -18,6 +18,7 @@ from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
 from {{ cookiecutter.package_name }}.callbacks import CheckpointOnSigterm, LogConfig, Pictures, RestoreRNG, StopOnNonFiniteLoss
+from {{ cookiecutter.package_name }}.callbacks.monitors import CheckMonitors
 from {{ cookiecutter.package_name }}.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
 from {{ cookiecutter.package_name }}.errors import ConfigError, {{ cookiecutter.package_name | pascal }}Error
 from {{ cookiecutter.package_name }}.parser import {{ cookiecutter.package_name | pascal }}Parser
@@ -134,6 +135,7 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
         for callback in trainer.callbacks:
             if isinstance(callback, SaveConfigCallback):
                 callback.config = self._config_as_given
+        trainer.callbacks.insert(0, CheckMonitors())  # first: before the callbacks it checks
         return trainer
 
     def instantiate_classes(self) -> None:
