@@ -136,6 +136,16 @@ def test_online_wandb_with_a_key_and_no_server_fails_fast_in_a_real_process(
     assert not (tmp_path / "runs").exists()
 
 
+def test_more_validation_samples_than_training_images_is_one_line(
+    capsys: pytest.CaptureFixture, data_dir: Path
+) -> None:
+    args = [*model_args("mlp", data_dir), "--data.init_args.val_size=70000"]
+    code, _, err = run_main(capsys, "fit", *args)
+    assert code == 2
+    assert one_error_line(err) == "litzoo: error: val_size 70000 leaves no training images of 96"
+    assert not Path("runs").exists()
+
+
 def test_a_wandb_login_counts_as_credentials(no_wandb_credentials: None) -> None:
     import wandb
     from wandb.sdk.lib.wbauth import write_netrc_auth
