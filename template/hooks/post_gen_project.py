@@ -92,6 +92,7 @@ REMOVE: dict[str, list[str]] = {
         "tests/test_guards.py",
         "tests/test_knobs.py",
         "tests/test_pictures.py",
+        "tests/test_probes.py",
         "tests/test_resume.py",
         "tests/test_scripts.py",
         "tests/test_sweep.py",

@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.nets.autoencoder import ConvAutoencoder, ML
 from {{ cookiecutter.package_name }}.nets.cnn import ConvNet
 from {{ cookiecutter.package_name }}.nets.gan import Discriminator, Generator
 
-from conftest import model_args
+from conftest import CONFIGS, model_args, run_main
 
 
 def fit(model: str, data_dir: Path, *extra: str) -> {{ cookiecutter.package_name | pascal }}CLI:
@@ -102,3 +102,34 @@ def test_a_missing_judge_is_a_config_error(tmp_path: Path) -> None:
 def test_gan_refuses_normalised_pixels(data_dir: Path) -> None:
     with pytest.raises(ConfigError, match="mnist_pixels"):
         fit("gan", data_dir, "--data.init_args.normalize=true")
+
+
+def test_early_stopping_on_a_metric_the_gan_does_not_log_is_one_line_before_training(
+    capsys: pytest.CaptureFixture, data_dir: Path, tmp_path: Path
+) -> None:
+    stopping = ["--config", str(CONFIGS / "callbacks" / "early_stopping.yaml")]
+    root = f"--trainer.default_root_dir={tmp_path / 'runs'}"
+    code, out, err = run_main(capsys, "fit", *model_args("gan", data_dir), *stopping, root)
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        "{{ cookiecutter.package_name }}: error: EarlyStopping monitors val/loss, which GANSystem does not log; it logs "
+        "val/d_fake_acc, val/d_real_acc: monitor one of those (the callback's monitor:) or leave "
+        "the EarlyStopping out"
+    )
+    assert "Epoch 0" not in out, "it trained before it checked"
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.slow
+def test_make_train_gan_with_early_stopping_is_one_line_and_leaves_nothing(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    from test_cli import make
+
+    tiny = "--data.init_args.val_size=32 --data.init_args.batch_size=32"
+    stopping = "--config configs/callbacks/early_stopping.yaml"
+    result = make(tmp_path, "MODEL=gan", f"DATA_DIR={data_dir}", args=f"{stopping} {tiny}")  # W&B offline
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("{{ cookiecutter.package_name }}: error: ")]
+    assert len(errors) == 1 and "EarlyStopping monitors val/loss, which GANSystem does not log" in errors[0]
+    assert not (tmp_path / "runs").exists()

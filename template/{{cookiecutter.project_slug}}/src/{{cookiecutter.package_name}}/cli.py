@@ -1,9 +1,11 @@
 """LightningCLI with {{ cookiecutter.package_name }}'s data-to-model links, run folders and end-of-fit test."""
 
+import errno
 import hashlib
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 # Lightning 2.6 still calls jsonargparse APIs deprecated in 4.49: nothing a user can act on.
@@ -16,6 +18,7 @@ from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
 from {{ cookiecutter.package_name }}.callbacks import CheckpointOnSigterm, LogConfig, Pictures, RestoreRNG, StopOnNonFiniteLoss
+from {{ cookiecutter.package_name }}.callbacks.monitors import CheckMonitors
 from {{ cookiecutter.package_name }}.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
 from {{ cookiecutter.package_name }}.errors import ConfigError, {{ cookiecutter.package_name | pascal }}Error
 from {{ cookiecutter.package_name }}.parser import {{ cookiecutter.package_name | pascal }}Parser
@@ -100,7 +103,7 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
         _check_precision(config.trainer)
         self._config_as_given = config.clone()
         self._config_as_given.run = None
-        run_dir = claim_run_dir(config, getattr(self, "_fingerprint", ""))
+        run_dir = _claim_run_dir(config, getattr(self, "_fingerprint", ""))
         config.trainer.default_root_dir = str(run_dir)
         # A requeued job or a resumed sweep trial finds its own unfinished folder: it goes on.
         continuing = bool(config.get("run")) or (self.subcommand == "fit" and unfinished(run_dir))
@@ -132,6 +135,7 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
         for callback in trainer.callbacks:
             if isinstance(callback, SaveConfigCallback):
                 callback.config = self._config_as_given
+        trainer.callbacks.insert(0, CheckMonitors())  # first: before the callbacks it checks
         return trainer
 
     def instantiate_classes(self) -> None:
@@ -185,6 +189,20 @@ class {{ cookiecutter.package_name | pascal }}CLI(LightningCLI):
     def after_predict(self) -> None:
         if self.trainer.is_global_zero:
             save_predictions(self.trainer)
+
+
+def _claim_run_dir(config: Namespace, fingerprint: str) -> Path:
+    """``claim_run_dir``, with a folder that cannot be made (read-only, a file in the way) as one line."""
+    try:
+        return claim_run_dir(config, fingerprint)
+    except OSError as err:
+        # mkdir makes parents top-down: the first one refused lies in the read-only folder.
+        refused = err.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and err.filename
+        where = Path(err.filename).parent if refused else err.filename
+        raise ConfigError(
+            f"cannot create the run folder in {where} ({err.strerror}): choose a folder you can "
+            "write with --trainer.default_root_dir=<folder>"
+        ) from None
 
 
 def _check_precision(trainer: Namespace) -> None:
