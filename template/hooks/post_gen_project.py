@@ -84,6 +84,7 @@ REMOVE: dict[str, list[str]] = {
         "src/{{ cookiecutter.package_name }}/nets/mlp.py",
         "src/{{ cookiecutter.package_name }}/nets/recurrent.py",
         "src/{{ cookiecutter.package_name }}/nets/transformer.py",
+        "tests/launchers.py",
         "tests/test_checkpoint.py",
         "tests/test_cli.py",
         "tests/test_cv.py",
