@@ -87,6 +87,7 @@ REMOVE: dict[str, list[str]] = {
         "tests/launchers.py",
         "tests/test_checkpoint.py",
         "tests/test_cli.py",
+        "tests/test_cluster.py",
         "tests/test_cv.py",
         "tests/test_distributed.py",
         "tests/test_export.py",
