@@ -156,6 +156,24 @@ def test_one_device_where_two_processes_were_started_is_refused(
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_slurm_job_names_each_run_by_its_arguments_and_never_continues_a_finished_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jsonargparse import Namespace
+
+    from litzoo import runs
+
+    for key, value in slurm_env(42, 0, 1).items():
+        monkeypatch.setenv(key, value)
+    config = Namespace(trainer=Namespace(default_root_dir="runs"), run_name="mlp-mnist")
+    first = runs.claim_run_dir(config, "args1")
+    assert first == Path("runs/mlp-mnist/slurm-42.0-args1")
+    assert runs.claim_run_dir(config, "args1") == first  # started again: its own folder
+    assert runs.claim_run_dir(config, "args2") == Path("runs/mlp-mnist/slurm-42.0-args2")
+    (first / "results.json").write_text("{}")  # finished
+    assert runs.claim_run_dir(config, "args1") == Path("runs/mlp-mnist/slurm-42.0-args1-2")
+
+
 def wait_for(condition, what: str, launch: Launch, timeout: float = 120) -> None:  # noqa: ANN001
     deadline = time.monotonic() + timeout
     while not condition():
