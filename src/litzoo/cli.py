@@ -14,6 +14,7 @@ os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
 import torch  # noqa: E402
 from jsonargparse import Namespace  # noqa: E402
 from lightning import LightningDataModule, LightningModule, Trainer
+from lightning.fabric.plugins.environments import TorchElasticEnvironment
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
@@ -130,6 +131,7 @@ class LitzooCLI(LightningCLI):
     def instantiate_trainer(self, **kwargs: Any) -> Trainer:
         try:
             trainer = super().instantiate_trainer(**kwargs)
+            _check_cluster(trainer)
         except (ValueError, RuntimeError) as err:  # e.g. devices/num_nodes that the cluster does not have
             raise ConfigError(f"the Trainer refuses its settings: {err}") from None
         for callback in trainer.callbacks:
@@ -214,6 +216,25 @@ def _check_precision(trainer: Namespace) -> None:
             f"precision={precision} needs a GPU (float16 autocast); on a CPU use "
             "--trainer.precision=bf16-mixed, or TRAINER=gpu on a machine with one"
         )
+
+
+def _check_cluster(trainer: Trainer) -> None:
+    """Refuse devices/num_nodes other than the processes SLURM or torchrun started.
+
+    Lightning checks only when a DDP fit starts (a traceback) and never for one device, where
+    each process would train alone into one run folder. Raises ``ValueError``, with a hint.
+    """
+    environment = trainer._accelerator_connector.cluster_environment
+    try:
+        environment.validate_settings(trainer.num_devices, trainer.num_nodes)
+    except ValueError as err:
+        if not isinstance(environment, TorchElasticEnvironment):  # SLURM's message has its hint
+            raise
+        per_node = int(os.environ.get("LOCAL_WORLD_SIZE", 1))
+        raise ValueError(
+            f"{err} HINT: Set `devices={per_node}` and `num_nodes={environment.world_size() // per_node}` "
+            "(torchrun's --nproc-per-node and --nnodes)."
+        ) from None
 
 
 def _litzoo_cause(err: BaseException | None) -> LitzooError | None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from lightning import Callback, LightningModule, Trainer
 from lightning.pytorch.loggers import WandbLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
@@ -82,25 +83,21 @@ class RestoreRNG(Callback):
     Lightning saves weights, optimizers and loop counters but no RNG state, so dropout and
     augmentation of a resumed run would differ from the uninterrupted one. States are stored
     as tensors and primitives (checkpoints load with ``weights_only=True``) and put back when
-    training restarts, after the sanity check, which must not consume them.
+    training restarts, after the sanity check, which must not consume them. Under DDP every
+    rank's states are kept (``{"ranks": [...]}``) and each rank gets its own back.
     """
 
     def __init__(self) -> None:
         self._pending: dict | None = None
 
     def state_dict(self) -> dict:
-        kind, keys, pos, has_gauss, cached = np.random.get_state()
-        state = {
-            "torch": torch.get_rng_state(),
-            "numpy": {
-                "keys": torch.from_numpy(keys.astype(np.int64)),
-                "pos": pos,
-                "gauss": [has_gauss, cached],
-            },
-            "python": random.getstate(),
-        }
-        if torch.cuda.is_available():
-            state["cuda"] = torch.cuda.get_rng_state_all()
+        state = _rng_state()
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            # Only rank 0 writes the checkpoint, but ranks need not draw alike (a rank-dependent
+            # augmentation, a callback on one rank): gather them all. Every rank saves together.
+            ranks: list = [None] * dist.get_world_size()
+            dist.all_gather_object(ranks, state)
+            return {"ranks": ranks}
         return state
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -108,16 +105,32 @@ class RestoreRNG(Callback):
 
     def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         state, self._pending = self._pending, None
-        if not state:
-            return
-        torch.set_rng_state(state["torch"])
-        numpy = state["numpy"]
-        np.random.set_state(
-            ("MT19937", numpy["keys"].numpy().astype(np.uint32), numpy["pos"], *numpy["gauss"])
-        )
-        random.setstate(_as_tuples(state["python"]))
-        if "cuda" in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["cuda"])
+        if state and "ranks" in state:  # saved under DDP; on fewer ranks than before, rank 0's
+            ranks = state["ranks"]
+            state = ranks[trainer.global_rank] if len(ranks) == trainer.world_size else ranks[0]
+        if state:
+            _set_rng_state(state)
+
+
+def _rng_state() -> dict:
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {
+        "torch": torch.get_rng_state(),
+        "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": pos, "gauss": [has_gauss, cached]},
+        "python": random.getstate(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    numpy = state["numpy"]
+    np.random.set_state(("MT19937", numpy["keys"].numpy().astype(np.uint32), numpy["pos"], *numpy["gauss"]))
+    random.setstate(_as_tuples(state["python"]))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 def _as_tuples(value: object) -> object:

@@ -1,10 +1,10 @@
 """In-memory tensor data: whole batches by indexing, no per-sample Python work."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import torch
 from lightning import LightningDataModule
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 
 from litzoo.errors import ConfigError
 
@@ -35,28 +35,29 @@ class TensorBatchDataset(Dataset):
         return self.inputs[idx], self.targets[idx]
 
 
-class EpochSampler(Sampler[int]):
-    """A shuffled order that depends only on (seed, epoch), never on the global RNG.
+class EpochSampler(DistributedSampler):
+    """This rank's share of a shuffled order that depends only on (seed, epoch), not the global RNG.
 
-    So a resumed run sees the very order the uninterrupted run saw; ``skip`` drops the
-    samples an interrupted epoch had already trained on (set once, for that epoch only).
+    One sampler for one process (``num_replicas=1``: the whole order) and for DDP: Lightning
+    leaves a ``DistributedSampler`` as it is, and each rank takes every ``num_replicas``-th
+    sample of the same order (padded to equal shares, as Lightning's own sampler does). So a
+    resumed run sees the very order the uninterrupted run saw; ``skip`` drops the samples of
+    this rank's share that an interrupted epoch had already trained on (set once, for that
+    epoch only).
     """
 
-    def __init__(self, size: int, seed: int) -> None:
-        self.size, self.seed, self.epoch, self.skip = size, seed, 0, 0
-
-    def set_epoch(self, epoch: int) -> None:  # Lightning calls this at each epoch start
-        self.epoch = epoch
-
-    def __iter__(self):  # noqa: ANN204 - an iterator of indices
-        g = torch.Generator().manual_seed((self.seed * 1_000_003 + self.epoch) % 2**63)
-        order = torch.randperm(self.size, generator=g)[self.skip :]
+    def __init__(self, dataset: Dataset, seed: int, num_replicas: int = 1, rank: int = 0) -> None:
+        # Spread out, so that (seed, epoch + 1) and (seed + 1, epoch) give unrelated orders.
+        spread = seed * 1_000_003 % 2**63
+        super().__init__(dataset, num_replicas=num_replicas, rank=rank, shuffle=True, seed=spread)
         self.skip = 0
-        return iter(order.tolist())
 
-    def __len__(self) -> int:
-        # The whole epoch, even when skipping: Lightning sizes every epoch by the first length.
-        return self.size
+    def __iter__(self) -> Iterator[int]:
+        share = list(super().__iter__())[self.skip :]
+        self.skip = 0
+        return iter(share)
+
+    # __len__ stays the whole share, even when skipping: Lightning sizes every epoch by it.
 
 
 def _whole_batch(batch: Split) -> Split:
@@ -142,16 +143,15 @@ class TensorDataModule(LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         trainer = self.trainer
-        loader = self._loader("train")
-        if trainer is not None and trainer.world_size > 1:  # Lightning's DistributedSampler shards it
-            return DataLoader(loader.dataset, self.batch_size, shuffle=True, collate_fn=_whole_batch)
-        # torch.initial_seed() is seed_everything's seed: the same order in a resumed run.
-        sampler = EpochSampler(len(loader.dataset), torch.initial_seed())
+        dataset = self._loader("train").dataset
+        shares = (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)
+        # torch.initial_seed() is seed_everything's seed, on every rank: the same order in a resumed run.
+        sampler = EpochSampler(dataset, torch.initial_seed(), *shares)
         if trainer is not None:  # resuming mid-epoch: skip the batches the checkpoint had trained on
             # Lightning makes the first iterator before it calls set_epoch: start at the right epoch.
             sampler.set_epoch(trainer.current_epoch)
             done = trainer.fit_loop.epoch_loop.batch_progress.current.processed * self.batch_size
-            sampler.skip = done if done < sampler.size else 0  # a finished epoch skips nothing
+            sampler.skip = done if done < sampler.num_samples else 0  # a finished epoch skips nothing
         return self._loader("train", sampler)
 
     def val_dataloader(self) -> DataLoader:

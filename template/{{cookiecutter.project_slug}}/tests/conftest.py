@@ -150,3 +150,14 @@ class Slow(Callback):
 
     def on_train_batch_end(self, *args: object) -> None:
         time.sleep(self.seconds)
+
+
+class RankSkew(Callback):
+    """Draws from the global RNG on ranks other than 0 before each batch: ranks' dropout differs.
+
+    A resume under DDP is then exact only if every rank gets its own RNG state back.
+    """
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:  # noqa: ANN001
+        if trainer.global_rank:
+            torch.rand(trainer.global_rank)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import ROOT, every_step_trainer, model_args
+from conftest import ROOT, every_step_trainer, make_idx_dataset, model_args
+from launchers import FIT, Launch, clean_env
 
 # Dropout and augmentation draw random numbers; a checkpoint every step; slow enough to kill.
 STEPS = ["--trainer.callbacks+=conftest.Slow", "--trainer.callbacks.init_args.seconds=0.4"]
@@ -68,3 +69,51 @@ def test_a_killed_run_resumes_to_the_uninterrupted_weights(
     a, b = final_weights(whole), final_weights(run)
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a), max(float((a[k] - b[k]).abs().max()) for k in a)
+
+
+# Under DDP: each of two ranks trains on 32 of the 64 tiny training images, 4 batches of 8 an
+# epoch, and draws random numbers of its own (conftest.RankSkew), so every rank's RNG matters.
+DDP = ["--trainer.accelerator=cpu", "--trainer.devices=2", "--trainer.strategy=ddp"]
+DDP += ["--data.init_args.batch_size=8", "--trainer.callbacks+=conftest.RankSkew"]
+
+
+@pytest.fixture(scope="module")
+def whole_ddp_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], Path]:
+    """The fit arguments of a 2-process run, and the folder of that run never interrupted."""
+    folder = tmp_path_factory.mktemp("ddp")
+    args = model_args("mlp", make_idx_dataset(folder / "data"))
+    base = [*args[:2], *every_step_trainer(folder), *args[2:], *ARGS, *STEPS, *DDP]
+    launch = Launch(folder / "logs")
+    launch.start([*FIT, *base, f"--trainer.default_root_dir={folder / 'whole'}"], clean_env())
+    assert launch.wait() == [0], launch.stderr()[-3000:]
+    return base, next((folder / "whole").glob("*/*"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "kill_after", ["step-0000006.ckpt", "step-0000008.ckpt"], ids=["mid-epoch", "epoch-end"]
+)
+def test_a_killed_ddp_run_resumes_to_the_uninterrupted_weights(
+    whole_ddp_run: tuple[list[str], Path], tmp_path: Path, kill_after: str
+) -> None:
+    base, whole = whole_ddp_run
+    killed = Launch(tmp_path / "logs")
+    killed.start([*FIT, *base, f"--trainer.default_root_dir={tmp_path / 'killed'}"], clean_env())
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "killed").rglob(kill_after)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    killed.kill()  # both ranks at once, as when the node goes down
+    killed.wait()
+    run = next((tmp_path / "killed").glob("*/*"))
+    assert not (run / "results.json").exists(), "the run finished before it was killed"
+
+    make = ["make", "--no-print-directory", "-C", str(ROOT), "resume", f"RUN={run}"]
+    result = subprocess.run(
+        make, env=clean_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in (tmp_path / "killed").glob("*/*")) == [run.name], "resume made a new folder"
+    a, b = final_weights(whole), final_weights(run)
+    gap = max(float((a[k] - b[k]).abs().max()) for k in a)
+    print(f"DDP resume after {kill_after}: max |weights - uninterrupted| = {gap:.3g}")
+    assert a.keys() == b.keys() and gap <= 1e-6
