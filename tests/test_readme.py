@@ -66,8 +66,15 @@ RUN_BY: dict[str, tuple[str | None, str]] = {
     "cookiecutter": ("test_template.py::test_a_baked_project_passes_its_own_tests", ""),
     "python -m litzoo test …": ("test_guards.py::test_the_checkpoint_says_which_hyperparameters_it_sets", ""),
     "python -m litzoo fit …": ("test_cli.py::test_stacked_configs_compose", ""),
+    "sbatch": ("test_cluster.py::test_train_sbatch_trains_with_one_task_per_device", ""),
+    # Its fit arguments are parsed as well (below); the launch itself runs on CPU in this test:
+    ".venv/bin/torchrun": (
+        "test_cluster.py::test_lightning_ddp_torchrun_and_slurm_give_one_folder_one_wandb_run_and_the_same_metrics",
+        "",
+    ),
 }
 PARSED = ("make train", "make cv", "make sweep", "python -m litzoo fit")
+SHELL = ("mapfile", ".venv/bin/torchrun")  # the config reader's arguments, as the README's shell passes them
 RUN = ("make help", "make lint")  # quick: run as they are
 
 
@@ -85,6 +92,8 @@ def kind(command: list[str]) -> str:
 
     ``make sweep RESUME`` is a resumed sweep; `` …`` ends the kind of a command with a placeholder.
     """
+    while re.match(r"^[A-Z_]+=", command[0]):  # MODEL=lstm sbatch …: the variables are not the command
+        command = command[1:]
     if command[0] == "make":
         target = next((word for word in command[1:] if "=" not in word), "help")
         return f"make {target}" + (" RESUME" if any(w.startswith("RESUME=") for w in command) else "")
@@ -114,12 +123,35 @@ def test_every_readme_command_is_checked(
         assert_run_by(where, shlex.join(command))
         if command[0] == "make":
             assert shown in make(tmp_path, command[1:], dry_run=True)
+    if what in SHELL:
+        parse(["-m", "litzoo", *fit_of(command)], capsys)
     elif what in RUN:
         make(tmp_path, command[1:], python=sys.executable)
     elif what in PARSED:
         parse(launched(tmp_path, command[1:]) if command[0] == "make" else command[1:], capsys)
-    else:
+    elif what not in RUN_BY:
         pytest.fail(f"README command {shlex.join(command)!r} is checked by nothing: add it to {__name__}")
+
+
+def fit_of(command: list[str]) -> list[str]:
+    """The ``litzoo fit`` arguments of the README's ``mapfile`` and torchrun lines.
+
+    ``mapfile -t argv < <(… -m litzoo.configs fit-args …)`` is the config reader's answer, which
+    the torchrun lines pass as ``"${argv[@]}"``: it is asked here for real.
+    """
+    mapfile = next(c for c in COMMANDS if c[0] == "mapfile")
+    question = [w.removesuffix(")") for w in mapfile[mapfile.index("litzoo.configs") + 1 :]]
+    answer = subprocess.run(
+        [sys.executable, "-m", "litzoo.configs", *question],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    if command[0] == "mapfile":
+        return ["fit", *answer]
+    words = [w for word in command for w in (answer if word == "${argv[@]}" else [word])]
+    return ["fit", *words[words.index("fit") + 1 :]]
 
 
 def assert_run_by(where: str | None, command: str) -> None:
