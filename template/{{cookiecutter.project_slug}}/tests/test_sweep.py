@@ -309,16 +309,15 @@ def test_online_the_sweep_is_created_in_the_loggers_project_and_run_by_our_inter
                 f"--trainer.default_root_dir={runs}",
             ]
         )
+    logger = yaml.safe_load((CONFIGS / "logger" / "wandb.yaml").read_text())["trainer"]["logger"]["init_args"]
+    path = "/".join(part for part in (logger.get("entity"), logger["project"], "abc") if part)
     ((config, project),) = created
-    assert (
-        project == "{{ cookiecutter.package_name }}"
-        and config["command"][:5] == spec.COMMAND_HEAD
-        and config["command"][-1] == "${args}"
-    )
+    assert project == logger["project"]  # where the trials log
+    assert config["command"][:5] == spec.COMMAND_HEAD and config["command"][-1] == "${args}"
     assert config["parameters"] == spec.load(CONFIGS / "sweep" / "mlp_mnist.yaml")["parameters"]
     ((line, env),) = started
-    assert line == [sys.executable, "-m", "wandb", "agent", "--count", "2", "{{ cookiecutter.package_name }}/abc"]
+    assert line == [sys.executable, "-m", "wandb", "agent", "--count", "2", path]
     assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)  # `python` is ours
     folder = next((runs / "mlp_mnist").glob("sweep-*"))
-    assert (folder / "sweep_id").read_text().strip() == "{{ cookiecutter.package_name }}/abc"
-    assert "make agent SWEEP_ID={{ cookiecutter.package_name }}/abc" in capsys.readouterr().out
+    assert (folder / "sweep_id").read_text().strip() == path
+    assert f"make agent SWEEP_ID={path}" in capsys.readouterr().out

@@ -24,13 +24,14 @@ from {{ cookiecutter.package_name }}.sweep import offline, online, report, spec
 from {{ cookiecutter.package_name }}.tracking import choose_wandb_mode
 
 
-def _count(text: str, method: str | None) -> int | None:
+def _count(text: str, method: str | None = None) -> int | None:
+    """COUNT as a number; empty is allowed except for a random or bayes sweep (``method``)."""
     if not text:
-        if method in (None, "grid"):
-            return None  # a grid runs each of its points once
-        raise ConfigError(
-            f"a {method} sweep needs COUNT=<number of trials> (a grid runs every point without)"
-        )
+        if method in ("random", "bayes"):
+            raise ConfigError(
+                f"a {method} sweep needs COUNT=<number of trials> (a grid runs every point without)"
+            )
+        return None
     if not text.isdigit() or int(text) < 1:
         raise ConfigError(f"COUNT must be a whole number of trials, at least 1, got {text!r}")
     return int(text)
