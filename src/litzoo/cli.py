@@ -1,6 +1,5 @@
 """LightningCLI with litzoo's data-to-model links, run folders and end-of-fit test."""
 
-import errno
 import hashlib
 import os
 import sys
@@ -11,10 +10,8 @@ from typing import Any
 # Lightning 2.6 still calls jsonargparse APIs deprecated in 4.49: nothing a user can act on.
 os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
 
-import torch  # noqa: E402
 from jsonargparse import Namespace  # noqa: E402
 from lightning import LightningDataModule, LightningModule, Trainer
-from lightning.fabric.plugins.environments import TorchElasticEnvironment
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
@@ -22,6 +19,7 @@ from litzoo.callbacks import CheckpointOnSigterm, LogConfig, Pictures, RestoreRN
 from litzoo.callbacks.monitors import CheckMonitors
 from litzoo.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
 from litzoo.errors import ConfigError, LitzooError
+from litzoo.launch import check_cluster, check_precision
 from litzoo.parser import LitzooParser
 from litzoo.report import fit_stats, print_run_summary, save_predictions, write_results
 from litzoo.runs import best_point, claim_run_dir, resume_point, run_name, unfinished, wandb_run_id
@@ -99,13 +97,12 @@ class LitzooCLI(LightningCLI):
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         config.run_name = config.run_name or run_name(config)
+        check_precision(config.trainer)
         # config.yaml keeps the folders as given, so that running it again starts a new run
         # folder beside this one instead of writing into it.
-        _check_precision(config.trainer)
         self._config_as_given = config.clone()
         self._config_as_given.run = None
-        run_dir = _claim_run_dir(config, getattr(self, "_fingerprint", ""))
-        config.trainer.default_root_dir = str(run_dir)
+        run_dir = claim_run_dir(config, getattr(self, "_fingerprint", ""))
         # A requeued job or a resumed sweep trial finds its own unfinished folder: it goes on.
         continuing = bool(config.get("run")) or (self.subcommand == "fit" and unfinished(run_dir))
         if continuing and not config.get("ckpt_path"):
@@ -113,25 +110,12 @@ class LitzooCLI(LightningCLI):
             config.ckpt_path = str(point(run_dir))
             if not config.get("run") and rank_zero_only.rank == 0:
                 print(f"litzoo: continuing the unfinished run in {run_dir} from {config.ckpt_path}")
-        for logger in _as_list(config.trainer.logger):
-            if not isinstance(logger, Namespace):
-                continue
-            if logger.class_path.endswith("WandbLogger"):
-                choose_wandb_mode()  # only a W&B run needs the reachability probe
-                if continuing:  # the same W&B run goes on
-                    logger.init_args.id = wandb_run_id(run_dir) or logger.init_args.get("id")
-            if "save_dir" in logger.get("init_args", {}):
-                # Absolute: W&B's service process writes the run file from a working directory of its own.
-                logger.init_args.save_dir = str(run_dir.absolute())
-        for callback in _as_list(config.trainer.callbacks):
-            args = callback.get("init_args") if isinstance(callback, Namespace) else None
-            if args is not None and "dirpath" in args and args.dirpath is None:
-                args.dirpath = str(run_dir / "checkpoints")
+        _write_into(config, run_dir, continuing)
 
     def instantiate_trainer(self, **kwargs: Any) -> Trainer:
         try:
             trainer = super().instantiate_trainer(**kwargs)
-            _check_cluster(trainer)
+            check_cluster(trainer)
         except (ValueError, RuntimeError) as err:  # e.g. devices/num_nodes that the cluster does not have
             raise ConfigError(f"the Trainer refuses its settings: {err}") from None
         for callback in trainer.callbacks:
@@ -193,48 +177,23 @@ class LitzooCLI(LightningCLI):
             save_predictions(self.trainer)
 
 
-def _claim_run_dir(config: Namespace, fingerprint: str) -> Path:
-    """``claim_run_dir``, with a folder that cannot be made (read-only, a file in the way) as one line."""
-    try:
-        return claim_run_dir(config, fingerprint)
-    except OSError as err:
-        # mkdir makes parents top-down: the first one refused lies in the read-only folder.
-        refused = err.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and err.filename
-        where = Path(err.filename).parent if refused else err.filename
-        raise ConfigError(
-            f"cannot create the run folder in {where} ({err.strerror}): choose a folder you can "
-            "write with --trainer.default_root_dir=<folder>"
-        ) from None
-
-
-def _check_precision(trainer: Namespace) -> None:
-    """float16 autocast needs a GPU; Lightning would swap in bf16 with only a warning."""
-    precision, accelerator = str(trainer.get("precision")), str(trainer.get("accelerator"))
-    on_cpu = accelerator == "cpu" or (accelerator == "auto" and not torch.cuda.is_available())
-    if precision.startswith("16") and on_cpu:
-        raise ConfigError(
-            f"precision={precision} needs a GPU (float16 autocast); on a CPU use "
-            "--trainer.precision=bf16-mixed, or TRAINER=gpu on a machine with one"
-        )
-
-
-def _check_cluster(trainer: Trainer) -> None:
-    """Refuse devices/num_nodes other than the processes SLURM or torchrun started.
-
-    Lightning checks only when a DDP fit starts (a traceback) and never for one device, where
-    each process would train alone into one run folder. Raises ``ValueError``, with a hint.
-    """
-    environment = trainer._accelerator_connector.cluster_environment
-    try:
-        environment.validate_settings(trainer.num_devices, trainer.num_nodes)
-    except ValueError as err:
-        if not isinstance(environment, TorchElasticEnvironment):  # SLURM's message has its hint
-            raise
-        per_node = int(os.environ.get("LOCAL_WORLD_SIZE", 1))
-        raise ValueError(
-            f"{err} HINT: Set `devices={per_node}` and `num_nodes={environment.world_size() // per_node}` "
-            "(torchrun's --nproc-per-node and --nnodes)."
-        ) from None
+def _write_into(config: Namespace, run_dir: Path, continuing: bool) -> None:
+    """Point the Trainer, its loggers and its checkpoint callbacks at the run folder."""
+    config.trainer.default_root_dir = str(run_dir)
+    for logger in _as_list(config.trainer.logger):
+        if not isinstance(logger, Namespace):
+            continue
+        if logger.class_path.endswith("WandbLogger"):
+            choose_wandb_mode()  # only a W&B run needs the reachability probe
+            if continuing:  # the same W&B run goes on
+                logger.init_args.id = wandb_run_id(run_dir) or logger.init_args.get("id")
+        if "save_dir" in logger.get("init_args", {}):
+            # Absolute: W&B's service process writes the run file from a working directory of its own.
+            logger.init_args.save_dir = str(run_dir.absolute())
+    for callback in _as_list(config.trainer.callbacks):
+        args = callback.get("init_args") if isinstance(callback, Namespace) else None
+        if args is not None and "dirpath" in args and args.dirpath is None:
+            args.dirpath = str(run_dir / "checkpoints")
 
 
 def _litzoo_cause(err: BaseException | None) -> LitzooError | None:

@@ -1,5 +1,6 @@
 """Run folders: ``runs/<what the user typed>/<start time>/``, one per run, shared by its ranks."""
 
+import errno
 import itertools
 import os
 import shutil
@@ -25,6 +26,9 @@ def claim_run_dir(config: Namespace, fingerprint: str = "") -> Path:
     again: a W&B sweep trial is named by its W&B run id, a SLURM or torchrun job by the job and
     ``fingerprint`` (the run's arguments, so two runs in one job differ). Such a folder is
     reused until its run has finished, so a requeued or resumed run continues where it was.
+
+    Raises:
+        ConfigError: the folder cannot be made (a read-only place, a file in the way).
     """
     if os.environ.get(RUN_DIR_ENV) and os.environ.get(RUN_DIR_OWNER_ENV) != str(os.getpid()):
         return Path(os.environ[RUN_DIR_ENV])
@@ -32,7 +36,16 @@ def claim_run_dir(config: Namespace, fingerprint: str = "") -> Path:
         return _share(Path(config.run))
     root = Path(config.trainer.default_root_dir or "runs") / (config.get("run_name") or run_name(config))
     name = _restartable_name(fingerprint)
-    return _share(_reuse(root, name) if name else claim_folder(root))
+    try:
+        return _share(_reuse(root, name) if name else claim_folder(root))
+    except OSError as err:
+        # mkdir makes parents top-down: the first one refused lies in the read-only folder.
+        refused = err.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and err.filename
+        where = Path(err.filename).parent if refused else err.filename
+        raise ConfigError(
+            f"cannot create the run folder in {where} ({err.strerror}): choose a folder you can "
+            "write with --trainer.default_root_dir=<folder>"
+        ) from None
 
 
 def unfinished(run_dir: Path) -> bool:
