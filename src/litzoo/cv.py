@@ -11,7 +11,6 @@ tests that model, once.
 import argparse
 import json
 import math
-import os
 import statistics
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import time
 from pathlib import Path
 
 from litzoo.configs import given_option
+from litzoo.runs import child_env
 
 
 def _name(args: list[str]) -> str:
@@ -33,8 +33,7 @@ def run_folds(folds: int, args: list[str], final: bool = False) -> dict:
     """Train every fold in its own process; return (and write) the cross-validation summary."""
     root = Path(given_option(args, "--trainer.default_root_dir", "runs"))
     group = f"{_name(args)}/cv-{time.strftime('%Y%m%d-%H%M%S')}"
-    env = {**os.environ, "WANDB_RUN_GROUP": group.replace("/", "-"), "WANDB_JOB_TYPE": "fold"}
-    env = {k: v for k, v in env.items() if not k.startswith("LITZOO_RUN_DIR")}
+    env = {**child_env(), "WANDB_RUN_GROUP": group.replace("/", "-"), "WANDB_JOB_TYPE": "fold"}
     started, rows = time.perf_counter(), []
     for fold in range(folds):
         print(

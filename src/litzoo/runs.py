@@ -4,6 +4,7 @@ import errno
 import itertools
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -56,6 +57,18 @@ def unfinished(run_dir: Path) -> bool:
 def _checkpoints(run_dir: Path) -> list[Path]:
     """The run's checkpoints, and those Lightning saves on SLURM's requeue signal (hpc_ckpt_N)."""
     return [*(run_dir / "checkpoints").glob("*.ckpt"), *run_dir.glob("hpc_ckpt_*.ckpt")]
+
+
+def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a new run in a process of its own (a fold, a sweep trial, an agent).
+
+    It claims its own run folder (nothing of this process's is handed down), and this
+    interpreter comes first on PATH: W&B's agent runs a trial's ``${interpreter}`` as plain
+    ``python``, which outside an activated venv would be whatever system Python is first.
+    """
+    env = dict(os.environ if env is None else env)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return {k: v for k, v in env.items() if k not in (RUN_DIR_ENV, RUN_DIR_OWNER_ENV)}
 
 
 def _share(run_dir: Path) -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from litzoo.runs import child_env
 from litzoo.sweep import trial
 from litzoo.sweep.spec import native
 
@@ -169,7 +170,7 @@ def _run_one(
     config_util.save_config_file_from_dict(
         str(params_file), {k: {"value": v} for k, v in record["params"].items()}
     )
-    env = trial.interpreter_env()
+    env = child_env()
     env.update(
         WANDB_RUN_ID=run_id,
         WANDB_SWEEP_PARAM_PATH=str(params_file),

@@ -7,6 +7,7 @@ from typing import Any
 
 from litzoo import wandb_files
 from litzoo.errors import ConfigError
+from litzoo.runs import child_env
 from litzoo.sweep import trial
 
 
@@ -32,7 +33,7 @@ def agent(sweep_path: str, count: int | None) -> int:
     """``wandb agent [--count N] <sweep>`` with this interpreter first on PATH; its exit code."""
     line = [sys.executable, "-m", "wandb", "agent", *(["--count", str(count)] if count else []), sweep_path]
     print(f"litzoo sweep: {' '.join(line)}", flush=True)
-    return subprocess.run(line, env=trial.interpreter_env(), stdin=subprocess.DEVNULL).returncode
+    return subprocess.run(line, env=child_env(), stdin=subprocess.DEVNULL).returncode
 
 
 def local_trials(folder: Path, config: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from {{ cookiecutter.package_name }} import wandb_files
 from {{ cookiecutter.package_name }}.errors import ConfigError
+from {{ cookiecutter.package_name }}.runs import child_env
 from {{ cookiecutter.package_name }}.sweep import trial
 
 
@@ -32,7 +33,7 @@ def agent(sweep_path: str, count: int | None) -> int:
     """``wandb agent [--count N] <sweep>`` with this interpreter first on PATH; its exit code."""
     line = [sys.executable, "-m", "wandb", "agent", *(["--count", str(count)] if count else []), sweep_path]
     print(f"{{ cookiecutter.package_name }} sweep: {' '.join(line)}", flush=True)
-    return subprocess.run(line, env=trial.interpreter_env(), stdin=subprocess.DEVNULL).returncode
+    return subprocess.run(line, env=child_env(), stdin=subprocess.DEVNULL).returncode
 
 
 def local_trials(folder: Path, config: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,9 +1,7 @@
 """One trial: the command W&B's agent would run, run as the agent runs it, and read back."""
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,17 +35,6 @@ def command(sweep_command: list[str], values: dict[str, Any]) -> list[str]:
         else:
             line.append(chunk)
     return line
-
-
-def interpreter_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment with this interpreter's folder first on PATH, so ``python`` is this one.
-
-    W&B's agent runs ``${interpreter}`` as plain ``python``; without this, a ``make sweep``
-    outside an activated venv would train with whatever system Python is first.
-    """
-    env = dict(os.environ if env is None else env)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return {k: v for k, v in env.items() if not k.startswith("{{ cookiecutter.package_name.upper() }}_RUN_DIR")}
 
 
 @dataclass
