@@ -10,11 +10,16 @@ from typing import Any
 from litzoo import wandb_files
 
 
-def cli_args(values: dict[str, Any]) -> list[str]:
-    """``--key=value`` for each parameter, formatted by W&B's own agent code (its ``${args}``)."""
+def _sweep_vars(values: dict[str, Any]) -> dict[str, Any]:
+    """W&B's own agent code's expansions of the parameters: ``args`` (``--key=value``) and the others."""
     from wandb.sdk.launch.sweeps import utils
 
-    return utils.create_sweep_command_args({"args": {k: {"value": v} for k, v in values.items()}})["args"]
+    return utils.create_sweep_command_args({"args": {k: {"value": v} for k, v in values.items()}})
+
+
+def cli_args(values: dict[str, Any]) -> list[str]:
+    """``--key=value`` for each parameter, as the agent's ``${args}`` passes them."""
+    return _sweep_vars(values)["args"]
 
 
 def command(sweep_command: list[str], values: dict[str, Any]) -> list[str]:
@@ -25,7 +30,7 @@ def command(sweep_command: list[str], values: dict[str, Any]) -> list[str]:
     """
     from wandb.sdk.launch.sweeps import utils
 
-    sweep_vars = utils.create_sweep_command_args({"args": {k: {"value": v} for k, v in values.items()}})
+    sweep_vars = _sweep_vars(values)
     sweep_vars["interpreter"] = ["python"]
     sweep_vars["env"] = ["/usr/bin/env"]
     line: list[str] = []
@@ -41,7 +46,7 @@ def command(sweep_command: list[str], values: dict[str, Any]) -> list[str]:
 class Outcome:
     """What a finished (or stopped, or failed) trial left: its W&B history and summary."""
 
-    state: str  # finished | stopped | failed | interrupted
+    state: str  # finished | stopped | failed
     exit_code: int
     history: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
