@@ -37,7 +37,7 @@ CODE := $(wildcard src tests scripts)
 # DATA_DIR with spaces stays one argument.
 SELECTION = --model '$(MODEL)' --data '$(DATA)' --experiment '$(EXPERIMENT)' \
 	--trainer '$(TRAINER)' --logger '$(LOGGER)' --data-dir '$(DATA_DIR)'
-# $(call with_fit_args,<python -m module and options>[,<more selection>]): the module gets the fit
+# $(call with_fit_args,<litzoo command and options>[,<more selection>]): the command gets the fit
 # arguments, then ARGS.
 define with_fit_args
 @out=$$($(PY) -m litzoo.configs fit-args $(SELECTION) $(2)) || exit 2; mapfile -t argv <<< "$$out"; \
@@ -74,38 +74,33 @@ train: $(STAMP)  ## train MODEL on DATA (or an EXPERIMENT), then test the best c
 	$(call with_fit_args,litzoo fit)
 
 cv: $(STAMP)  ## k-fold cross-validation of MODEL on DATA: FOLDS=5 grouped runs, cv.json with mean ± std; FINAL=1: then fit and test once
-	$(call with_fit_args,litzoo.cv --folds "$(FOLDS)" $(if $(FINAL),--final) --)
+	$(call with_fit_args,litzoo cv --folds "$(FOLDS)" $(if $(FINAL),--final) --)
 
 # A sweep trains what its header names (# model:, # data:), always logging to W&B.
-SWEEP_RUN = litzoo.sweep "configs/sweep/$(SWEEP).yaml" --count "$(COUNT)" --seed "$(SEED)" --
+SWEEP_RUN = litzoo sweep "configs/sweep/$(SWEEP).yaml" --count "$(COUNT)" --seed "$(SEED)" --
 sweep: $(STAMP)  ## hyperparameter sweep: SWEEP=<configs/sweep name> COUNT=<trials>; RESUME=<its folder> continues
 ifneq ($(RESUME),)
-	$(PY) -m litzoo.sweep --resume "$(RESUME)" --count "$(COUNT)"
+	$(PY) -m litzoo sweep --resume "$(RESUME)" --count "$(COUNT)"
 else
 	$(call with_fit_args,$(SWEEP_RUN),--sweep '$(SWEEP)' --logger wandb)
 endif
 
 agent: $(STAMP)  ## one more agent for an online W&B sweep: SWEEP_ID=<entity/project/id> [COUNT=]
-	$(PY) -m litzoo.sweep --agent "$(SWEEP_ID)" --count "$(COUNT)"
+	$(PY) -m litzoo agent "$(SWEEP_ID)" --count "$(COUNT)"
 
-# The run-folder targets: RUN=runs/<name>/<time>, with the config and checkpoints it holds.
-in_run = @test -f "$(RUN)/config.yaml" || { echo "litzoo: error: RUN='$(RUN)' is not a run folder \
-	(runs/<name>/<time>, holding config.yaml)" >&2; exit 2; }
+# The run-folder targets: RUN=runs/<name>/<time>, with the config and checkpoints it holds
+# (litzoo checks that it is one).
 resume: $(STAMP)  ## continue a killed or preempted run in place: RUN=runs/<name>/<time>
-	$(in_run)
-	$(PY) -m litzoo fit --config "$(RUN)/config.yaml" --run "$(RUN)" $(ARGS)
+	$(PY) -m litzoo resume "$(RUN)" $(ARGS)
 
 eval: $(STAMP)  ## test metrics of a run's best checkpoint, into RUN/test.json: RUN=runs/<name>/<time>
-	$(in_run)
-	$(PY) -m litzoo test --config "$(RUN)/config.yaml" --run "$(RUN)" $(ARGS)
+	$(PY) -m litzoo test --run "$(RUN)" $(ARGS)
 
 export: $(STAMP)  ## RUN's best network to RUN/export/model.$(FORMAT) (onnx or pt2), checked against PyTorch
-	$(in_run)
-	$(PY) -m litzoo.export "$(RUN)" --format "$(FORMAT)"
+	$(PY) -m litzoo export "$(RUN)" --format "$(FORMAT)"
 
 predict: $(STAMP)  ## predictions of a run's best checkpoint on the test split, into RUN/predictions.csv
-	$(in_run)
-	$(PY) -m litzoo predict --config "$(RUN)/config.yaml" --run "$(RUN)" $(ARGS)
+	$(PY) -m litzoo predict --run "$(RUN)" $(ARGS)
 
 test: $(STAMP)  ## run the fast test suite
 	$(PY) -m pytest -q -m "not slow" $(ARGS)

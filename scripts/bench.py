@@ -37,8 +37,8 @@ from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
-from litzoo.cli import LitzooCLI
 from litzoo.data.idx_files import resolve_root
+from litzoo.run.cli import LitzooCLI
 
 ROOT = Path(__file__).resolve().parents[1]
 

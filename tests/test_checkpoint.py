@@ -8,8 +8,8 @@ import pytest
 import torch
 from lightning import Trainer
 
-from litzoo.cli import LitzooCLI
-from litzoo.modules.supervised import SupervisedSystem
+from litzoo.run.cli import LitzooCLI
+from litzoo.systems.supervised import SupervisedSystem
 
 from conftest import model_args
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from litzoo.cli import LitzooCLI
+from litzoo.run.cli import LitzooCLI
 
 from conftest import CONFIGS, ROOT, run_main
 
@@ -21,7 +21,7 @@ def test_help_lists_typed_options(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_model_help_shows_its_hyperparameters(capsys: pytest.CaptureFixture) -> None:
-    code, out, _ = run_main(capsys, "fit", "--model.help", "litzoo.modules.supervised.SupervisedSystem")
+    code, out, _ = run_main(capsys, "fit", "--model.help", "litzoo.systems.supervised.SupervisedSystem")
     assert code == 0
     assert "--model.net" in out and "--model.reconstruct" in out
     model = ["--config", str(CONFIGS / "model" / "lstm.yaml")]
@@ -67,7 +67,7 @@ def test_a_data_file_replaces_the_data_section_instead_of_inheriting_from_it(
     ],
 )
 def test_run_folders_are_named_as_typed(files: list[str], expected: str) -> None:
-    from litzoo.runs import run_name
+    from litzoo.run.folders import run_name
 
     args = [a if a.startswith("--") else str(CONFIGS / a) for a in files]
     cli = LitzooCLI(args=["--config", *args, "--trainer.logger=false"], run=False)
@@ -135,11 +135,11 @@ def test_make_train_lstm_end_to_end_with_offline_wandb(tmp_path: Path) -> None:
 def test_run_folder_is_shared_with_child_ranks_but_new_for_each_run(monkeypatch: pytest.MonkeyPatch) -> None:
     from jsonargparse import Namespace
 
-    from litzoo import runs
+    from litzoo.run import folders as runs
 
     config = Namespace(
         config=[CONFIGS / "trainer" / "default.yaml", CONFIGS / "model" / "lstm.yaml"],
-        model=Namespace(class_path="litzoo.modules.supervised.SupervisedSystem", init_args=Namespace()),
+        model=Namespace(class_path="litzoo.systems.supervised.SupervisedSystem", init_args=Namespace()),
         data=Namespace(
             class_path="litzoo.data.SequenceDataModule", __path__=CONFIGS / "data" / "adding.yaml"
         ),
@@ -167,7 +167,7 @@ def test_wandb_reachability_is_probed_only_for_a_wandb_logger(
 ) -> None:
     import wandb
 
-    from litzoo import tracking
+    from litzoo.tracking import logger as tracking
 
     calls: list[str] = []
     monkeypatch.setattr(tracking, "_reachable", lambda host, **kw: calls.append(host) or False)
@@ -187,7 +187,7 @@ def test_wandb_reachability_is_probed_only_for_a_wandb_logger(
 
 
 def test_runs_started_together_each_get_their_own_folder(tmp_path: Path) -> None:
-    claim = "import sys; from pathlib import Path; from litzoo import runs; "
+    claim = "import sys; from pathlib import Path; from litzoo.run import folders as runs; "
     claim += "runs.time.strftime = lambda fmt: 'T'; print(runs.claim_folder(Path(sys.argv[1])))"
     racers = [
         subprocess.Popen(

@@ -161,7 +161,7 @@ def test_a_slurm_job_names_each_run_by_its_arguments_and_never_continues_a_finis
 ) -> None:
     from jsonargparse import Namespace
 
-    from litzoo import runs
+    from litzoo.run import folders as runs
 
     for key, value in slurm_env(42, 0, 1).items():
         monkeypatch.setenv(key, value)

@@ -9,7 +9,7 @@ import torch
 import yaml
 
 from litzoo import configs
-from litzoo.cli import LitzooCLI
+from litzoo.run.cli import LitzooCLI
 
 from conftest import (
     CONFIGS,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from litzoo.cv import main
+from litzoo.__main__ import main
 from litzoo.data import ImageDataModule
 from litzoo.data.base import fold_ids
 from litzoo.errors import ConfigError
@@ -57,7 +57,7 @@ def test_a_fold_validates_on_its_part_of_the_pool_and_leaves_the_test_set_alone(
 @pytest.mark.parametrize("folds", ["1", "0", "x"])
 def test_too_few_folds_is_one_line(folds: str, capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as failed:
-        main(["--folds", folds, "--"])
+        main(["cv", "--folds", folds, "--"])
     err = capsys.readouterr().err
     assert failed.value.code == 2 and err.count("\n") == 1 and "at least 2" in err
 
@@ -74,7 +74,7 @@ def test_three_fold_cv_writes_each_fold_and_their_mean(data_dir: Path, tmp_path:
         str(CONFIGS / "logger" / "wandb.yaml"),
         f"--trainer.default_root_dir={tmp_path / 'runs'}",
     ]
-    command = [sys.executable, "-m", "litzoo.cv", "--folds", "3", "--final", "--", *args]
+    command = [sys.executable, "-m", "litzoo", "cv", "--folds", "3", "--final", "--", *args]
     result = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
     )

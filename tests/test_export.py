@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from litzoo.cli import LitzooCLI
-from litzoo.export import BATCH_SIZES, TOLERANCE, export, main, network
+from litzoo.__main__ import main
+from litzoo.run.cli import LitzooCLI
+from litzoo.workflows.export import BATCH_SIZES, TOLERANCE, export, network
 
 from conftest import MODEL_CONFIGS, model_args
 
@@ -29,7 +30,8 @@ def test_every_model_exports_and_matches_pytorch(
 def test_a_runs_onnx_file_runs_in_a_process_that_never_imports_litzoo(data_dir: Path) -> None:
     args = [*model_args("mlp", data_dir), "--model.init_args.net.init_args.hidden=[16]"]
     run = Path(LitzooCLI(args=["fit", *args, "--trainer.max_epochs=1"]).trainer.default_root_dir)
-    main([str(run)])
+    with pytest.raises(SystemExit, match="0"):
+        main(["export", str(run)])
     onnx = (run / "export" / "model.onnx").resolve()
     check = (
         "import sys, numpy, onnxruntime\n"
@@ -46,7 +48,7 @@ def test_a_runs_onnx_file_runs_in_a_process_that_never_imports_litzoo(data_dir: 
 
 def test_exporting_a_folder_that_is_no_run_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as failed:
-        main([str(tmp_path / "nowhere")])
+        main(["export", str(tmp_path / "nowhere")])
     err = capsys.readouterr().err
     assert failed.value.code == 2 and err.count("\n") == 1
     assert err.startswith("litzoo: error: ") and "holds no checkpoint" in err

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from litzoo.cli import LitzooCLI
-from litzoo.report import write_results
+from litzoo.run.cli import LitzooCLI
+from litzoo.run.report import write_results
 
 from conftest import model_args, run_main
 
@@ -99,7 +99,7 @@ def test_the_checkpoint_says_which_hyperparameters_it_sets(
 def test_a_save_interrupted_mid_write_leaves_the_previous_checkpoint_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from litzoo import checkpoints
+    from litzoo.run import checkpoints
 
     io = checkpoints.AtomicCheckpointIO()
     path = tmp_path / "checkpoints" / "last.ckpt"

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from litzoo.cli import LitzooCLI
 from litzoo.errors import ConfigError
+from litzoo.run.cli import LitzooCLI
 
 from conftest import model_args
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from lightning import Callback, LightningModule, Trainer
 
-from litzoo.cli import LitzooCLI
+from litzoo.run.cli import LitzooCLI
 
 from conftest import MODEL_CONFIGS, model_args
 

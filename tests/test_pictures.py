@@ -5,8 +5,8 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from litzoo.callbacks.pictures import draw_confusion_matrix
-from litzoo.cli import LitzooCLI
+from litzoo.pictures.callback import draw_confusion_matrix
+from litzoo.run.cli import LitzooCLI
 
 from conftest import BASE, model_args
 

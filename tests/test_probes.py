@@ -79,7 +79,7 @@ def no_wandb_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_online_wandb_without_credentials_is_one_line(
     capsys: pytest.CaptureFixture, data_dir: Path, no_wandb_credentials: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from litzoo import tracking
+    from litzoo.tracking import logger as tracking
 
     monkeypatch.setenv("WANDB_MODE", "online")
     monkeypatch.setattr(tracking, "_reachable", lambda *a, **kw: pytest.fail("probed the network"))
@@ -97,7 +97,7 @@ def test_online_wandb_that_cannot_reach_its_server_is_one_line(
 ) -> None:
     import wandb
 
-    from litzoo import tracking
+    from litzoo.tracking import logger as tracking
 
     monkeypatch.setenv("WANDB_MODE", "online")
     monkeypatch.setenv("WANDB_API_KEY", "0" * 40)  # a key of the right form; W&B would wait ~100 s
@@ -150,7 +150,7 @@ def test_a_wandb_login_counts_as_credentials(no_wandb_credentials: None) -> None
     import wandb
     from wandb.sdk.lib.wbauth import write_netrc_auth
 
-    from litzoo import tracking
+    from litzoo.tracking import logger as tracking
 
     url = wandb.Settings().base_url
     assert not tracking._has_credentials(url)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from litzoo.sweep import spec
-from litzoo.sweep.__main__ import _count
+from litzoo.workflows.sweep import spec
+from litzoo.workflows.sweep.cli import _count
 
 from conftest import ROOT, run_main
 
@@ -43,16 +43,16 @@ RUN_BY: dict[str, tuple[str | None, str]] = {
     ),
     "make export": (
         "test_export.py::test_a_runs_onnx_file_runs_in_a_process_that_never_imports_litzoo",
-        "-m litzoo.export",
+        "-m litzoo export",
     ),
     "make sweep RESUME": (
         "test_sweep.py::test_an_interrupted_sweep_resumes_its_trial_from_its_checkpoint",
-        "-m litzoo.sweep --resume",
+        "-m litzoo sweep --resume",
     ),
     # An agent needs W&B online; the test checks the command it runs for each trial.
     "make agent": (
         "test_sweep.py::test_the_trial_command_is_the_one_wandbs_agent_builds",
-        "-m litzoo.sweep --agent",
+        "-m litzoo agent",
     ),
     "make new-project": (
         "test_template.py::test_a_generated_project_pulls_a_later_template_change_with_cruft",
@@ -198,20 +198,22 @@ def launched(tmp_path: Path, words: list[str]) -> list[str]:
 
 
 def parse(argv: list[str], capsys: pytest.CaptureFixture) -> None:
-    """Parse what make runs (``-m <module> …``) as that module would, without training."""
-    module, args = argv[1], argv[2:]
+    """Parse what make runs (``-m litzoo <command> …``) as that command would, without training."""
+    module, command, args = argv[1], argv[2], argv[3:]
+    assert module == "litzoo", f"make runs {module}: teach {__name__} to parse it"
     cut = args.index("--") if "--" in args else len(args)
     options, fit_args = args[:cut], args[cut + 1 :]
-    if module == "litzoo.sweep":
+    if command == "sweep":
         config = spec.load(Path(options[0]))
         _count(options[options.index("--count") + 1], config["method"])
         spec.check_against_cli(config["parameters"], fit_args)
         return
-    if module == "litzoo.cv":
+    if command == "cv":
         folds = int(options[options.index("--folds") + 1])
         assert folds >= 2
         args = ["fit", *fit_args, f"--data.init_args.folds={folds}", "--data.init_args.fold=0"]
-    assert module in ("litzoo", "litzoo.cv"), f"make runs {module}: teach {__name__} to parse it"
+    else:
+        args = [command, *args]
     shown = "--help" in args or "--print_config" in args
     code, _, err = run_main(capsys, *args, *([] if shown else ["--print_config"]))
     assert code == 0, err

@@ -12,14 +12,24 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from litzoo import configs, wandb_files
-from litzoo.sweep import offline, spec, trial
-from litzoo.sweep.__main__ import main
+from litzoo import configs
+from litzoo.__main__ import main as litzoo
+from litzoo.tracking import files as wandb_files
+from litzoo.workflows.sweep import offline, spec, trial
+
+
+def main(argv: list[str]) -> None:
+    litzoo(["sweep", *argv])
+
 
 from conftest import CONFIGS, ROOT, shrink_data
 from wandb_log import offline_run, run_record, run_summary
 
 SWEEPS = sorted((CONFIGS / "sweep").glob("*.yaml"))
+
+
+def main(argv: list[str]) -> None:
+    litzoo(["sweep", *argv])
 RANDOM = {
     "method": "random",
     "metric": {"name": "val/loss", "goal": "minimize"},
@@ -163,7 +173,7 @@ def test_a_bad_count_is_one_line(count: str, message: str, capsys: pytest.Captur
 
 
 def _tiny_sweep(tmp_path: Path, config: dict, *flags: str, extra: tuple[str, ...] = ()) -> subprocess.Popen:
-    """Start ``python -m litzoo.sweep`` on the LSTM and a tiny adding problem, in a subprocess."""
+    """Start ``litzoo sweep`` on the LSTM and a tiny adding problem, in a subprocess."""
     file = tmp_path / "tiny.yaml"
     file.write_text("# model: lstm\n" + yaml.safe_dump(config))
     fit = [*sweep_fit_args("recurrent_adding"), *shrink_data(False, tmp_path), *extra]
@@ -172,7 +182,7 @@ def _tiny_sweep(tmp_path: Path, config: dict, *flags: str, extra: tuple[str, ...
         f"--trainer.default_root_dir={tmp_path / 'runs'}",
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
-    line = [sys.executable, "-m", "litzoo.sweep", str(file), *flags, "--", *fit]
+    line = [sys.executable, "-m", "litzoo", "sweep", str(file), *flags, "--", *fit]
     log = (tmp_path / "sweep.log").open("w")  # a file, not a pipe: trials print a lot
     return subprocess.Popen(
         line, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
@@ -245,7 +255,7 @@ def test_an_interrupted_sweep_resumes_its_trial_from_its_checkpoint(tmp_path: Pa
     assert proc.wait(timeout=120) == 143, (tmp_path / "sweep.log").read_text()[-3000:]
     folder, trials = _ledger(tmp_path)
     assert [t["state"] for t in trials] == ["running"]
-    line = [sys.executable, "-m", "litzoo.sweep", "--resume", str(folder)]
+    line = [sys.executable, "-m", "litzoo", "sweep", "--resume", str(folder)]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
     resumed = subprocess.run(line, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
@@ -283,8 +293,7 @@ def test_online_the_sweep_is_created_in_the_loggers_project_and_run_by_our_inter
     # No network here: W&B's sweep creation and its agent are stood in for, to check what we hand them.
     import wandb
 
-    from litzoo.sweep import __main__ as cli
-    from litzoo.sweep import online
+    from litzoo.workflows.sweep import cli, online
 
     created: list[tuple] = []
     monkeypatch.setattr(

@@ -9,14 +9,14 @@ from lightning import Trainer
 from PIL import Image
 from torch.utils.data import DataLoader, TensorDataset
 
-from litzoo.cli import LitzooCLI
 from litzoo.data.images import load_split
 from litzoo.errors import ConfigError
-from litzoo.modules.gan import GANSystem
-from litzoo.modules.judge import Judge
 from litzoo.nets.autoencoder import ConvAutoencoder, MLPAutoencoder
 from litzoo.nets.cnn import ConvNet
 from litzoo.nets.gan import Discriminator, Generator
+from litzoo.run.cli import LitzooCLI
+from litzoo.systems.gan import GANSystem
+from litzoo.systems.judge import Judge
 
 from conftest import CONFIGS, model_args, run_main
 

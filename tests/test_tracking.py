@@ -5,8 +5,8 @@ from pathlib import Path
 
 import wandb
 
-from litzoo import wandb_files
-from litzoo.cli import LitzooCLI
+from litzoo.run.cli import LitzooCLI
+from litzoo.tracking import files as wandb_files
 
 from conftest import CONFIGS, every_step_trainer, model_args
 from wandb_log import offline_run

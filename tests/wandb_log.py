@@ -1,8 +1,8 @@
-"""Read offline W&B runs back for tests, through litzoo.wandb_files (W&B's own reader)."""
+"""Read offline W&B runs back for tests, through litzoo.tracking.files (W&B's own reader)."""
 
 from pathlib import Path
 
-from litzoo import wandb_files
+from litzoo.tracking import files as wandb_files
 
 
 def run_summary(run_dir: Path) -> dict:

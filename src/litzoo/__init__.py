@@ -1,3 +1,3 @@
-"""litzoo: a zoo of classic architectures trained with PyTorch Lightning."""
+"""litzoo: a library of Lightning experiments (CLI, run folders, workflows) and a zoo of classic nets."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

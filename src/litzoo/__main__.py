@@ -1,31 +1,79 @@
-"""Entry point: ``python -m litzoo fit|validate|test|predict --config …``."""
+"""``litzoo <command>`` (also ``python -m litzoo``): the console script of the package.
+
+Every command runs in any project folder that holds ``configs/``; user errors end in one
+line and exit code 2 (``litzoo.run.entry``).
+"""
 
 import sys
+from pathlib import Path
 
-from litzoo.errors import LitzooError
+from litzoo.errors import ConfigError
+from litzoo.run.entry import run_command
+
+USAGE = """usage: litzoo <command> [options]
+
+Training (LightningCLI: --help lists every option, typed, with defaults):
+  fit | validate | test | predict    e.g. litzoo fit --config configs/model/mlp.yaml
+                                     --run RUN: work in a run folder, with its config.yaml
+Workflows:
+  resume RUN [fit options]           continue a killed or preempted run in its folder
+  cv --folds K [--final] -- <fit arguments>
+                                     k-fold cross-validation (grouped runs, cv.json)
+  sweep configs/sweep/<name>.yaml --count N -- <fit arguments>
+                                     a hyperparameter sweep in W&B's format (--resume FOLDER)
+  agent <entity/project/sweep id>    one more agent for an online W&B sweep
+  export RUN [--format onnx|pt2]     the run's best network, checked against PyTorch
+"""
+LIGHTNING = ("fit", "validate", "test", "predict")
 
 
 def main(args: list[str] | None = None) -> None:
-    """Run the CLI; user errors end with one message and exit code 2."""
-    from lightning.fabric.utilities.exceptions import MisconfigurationException
-    from lightning.pytorch.utilities.exceptions import SIGTERMException
+    """Dispatch ``litzoo <command> …``; exits with the command's code."""
+    argv = sys.argv[1:] if args is None else list(args)
+    command, rest = (argv[0], argv[1:]) if argv else ("", [])
+    if command in ("", "-h", "--help"):
+        print(USAGE, end="")
+        sys.exit(0 if command else 2)
+    run_command(lambda: _dispatch(command, rest))
 
-    from litzoo.callbacks.guards import DivergedError
-    from litzoo.runs import discard_unused
 
-    try:
-        from litzoo.cli import LitzooCLI
+def _dispatch(command: str, rest: list[str]) -> int | None:
+    if command in LIGHTNING:
+        return _lightning([command, *_with_run_config(rest)])
+    if command == "resume":
+        if not rest or rest[0].startswith("-"):
+            raise ConfigError("name the run to continue: litzoo resume runs/<name>/<time> [fit options]")
+        return _lightning(["fit", *_with_run_config(["--run", rest[0], *rest[1:]])])
+    if command == "cv":
+        from litzoo.workflows.cv import main as cv
 
-        LitzooCLI(args=args)
-    # Lightning's own check of Trainer settings that cannot go together is a user error too.
-    except (LitzooError, MisconfigurationException) as err:
-        if not isinstance(err, DivergedError):  # a diverged run keeps its logs
-            discard_unused()  # a run that failed before it trained anything leaves no folder
-        print(f"litzoo: error: {err}", file=sys.stderr)
-        sys.exit(2)
-    except SIGTERMException:  # checkpointed by CheckpointOnSigterm; 128 + SIGTERM, as a shell reports it
-        print("litzoo: stopped by SIGTERM; continue the run from its last.ckpt", file=sys.stderr)
-        sys.exit(143)
+        return cv(rest)
+    if command in ("sweep", "agent"):
+        from litzoo.workflows.sweep.cli import main as sweep
+
+        return sweep(["--agent", *rest] if command == "agent" else rest)
+    if command == "export":
+        from litzoo.workflows.export import main as export
+
+        return export(rest)
+    raise ConfigError(f"unknown command {command!r}; litzoo --help lists them")
+
+
+def _lightning(argv: list[str]) -> None:
+    from litzoo.run.cli import LitzooCLI
+
+    LitzooCLI(args=argv)
+
+
+def _with_run_config(args: list[str]) -> list[str]:
+    """``--run RUN`` without ``--config``: the run folder's own config.yaml comes first."""
+    run = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--run"), None)
+    run = run or next((a.split("=", 1)[1] for a in args if a.startswith("--run=")), None)
+    if run is None or any(a == "--config" or a.startswith("--config=") for a in args):
+        return args
+    if not (Path(run) / "config.yaml").is_file():
+        raise ConfigError(f"RUN={run!r} is not a run folder (runs/<name>/<time>, holding config.yaml)")
+    return ["--config", str(Path(run) / "config.yaml"), *args]
 
 
 if __name__ == "__main__":

@@ -25,16 +25,14 @@ from pathlib import Path
 
 import yaml
 
+from litzoo.errors import ConfigChoiceError
+
 ROOT = Path("configs")
 # Data modules that read files from a ``data_dir`` (the Makefile's DATA_DIR).
 FILE_DATA = {"litzoo.data.ImageDataModule"}
 _HEADER = re.compile(r"^# (model|data|target): *(.+?) *$", re.M)
 _TARGET = re.compile(r"^(\S+) (>=|<=) ([-+0-9.eE]+)$")
 _COMPARE = {">=": operator.ge, "<=": operator.le}
-
-
-class ConfigChoiceError(ValueError):
-    """A config name that does not exist, or an experiment header that cannot be read."""
 
 
 @dataclass(frozen=True)

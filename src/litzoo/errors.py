@@ -1,13 +1,34 @@
-"""Errors that the CLI turns into one clear message and a non-zero exit."""
+"""Every error litzoo raises for a user to act on: the entry point turns each into one clear line."""
 
 
 class LitzooError(Exception):
-    """A user-facing problem: the message says what is wrong and what to do."""
+    """A user-facing problem: the message says what is wrong and what to do.
+
+    Attributes:
+        keeps_run: the run folder stays when the command ends with this error (it holds
+            what the user needs to look at, e.g. the logs of a diverged run).
+    """
+
+    keeps_run = False
 
 
 class ConfigError(LitzooError, ValueError):
     """A configuration that cannot work, found before any compute is spent."""
 
 
+class ConfigChoiceError(ConfigError):
+    """A config name that does not exist under ``configs/``, or a header that cannot be read."""
+
+
 class DataUnavailableError(LitzooError, FileNotFoundError):
     """Data files are missing and could not be downloaded."""
+
+
+class DivergedError(LitzooError):
+    """The training loss stopped being a finite number (the run keeps its logs)."""
+
+    keeps_run = True
+
+
+class TerminatedError(Exception):
+    """The process got SIGTERM (a scheduler stopping the job)."""

@@ -15,15 +15,17 @@ from lightning import LightningDataModule, LightningModule, Trainer
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
-from litzoo.callbacks import CheckpointOnSigterm, LogConfig, Pictures, RestoreRNG, StopOnNonFiniteLoss
-from litzoo.callbacks.monitors import CheckMonitors
-from litzoo.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
 from litzoo.errors import ConfigError, LitzooError
-from litzoo.launch import check_cluster, check_precision
-from litzoo.parser import LitzooParser
-from litzoo.report import fit_stats, print_run_summary, save_predictions, write_results
-from litzoo.runs import best_point, claim_run_dir, resume_point, run_name, unfinished, wandb_run_id
-from litzoo.tracking import choose_wandb_mode
+from litzoo.pictures import Pictures
+from litzoo.run.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
+from litzoo.run.config_log import LogConfig
+from litzoo.run.folders import best_point, claim_run_dir, resume_point, run_name, unfinished, wandb_run_id
+from litzoo.run.guards import CheckpointOnSigterm, RestoreRNG, StopOnNonFiniteLoss
+from litzoo.run.launch import check_cluster, check_precision
+from litzoo.run.monitors import CheckMonitors
+from litzoo.run.parser import LitzooParser
+from litzoo.run.report import fit_stats, print_run_summary, save_predictions, write_results
+from litzoo.tracking.logger import choose_wandb_mode
 
 
 class LitzooCLI(LightningCLI):

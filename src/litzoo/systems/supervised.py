@@ -9,9 +9,9 @@ from torch import nn
 from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassConfusionMatrix
 
-from litzoo.modules.objectives import Classification, LossName, Task, make_objective
-from litzoo.modules.optim import build_optimizers
 from litzoo.nets.init import WeightInit, init_weights
+from litzoo.systems.objectives import Classification, LossName, Task, make_objective
+from litzoo.systems.optim import build_optimizers
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 STAGES = ("train", "val", "test")
@@ -28,7 +28,7 @@ class SupervisedSystem(LightningModule):
     """Trains a net to map inputs to targets: classification, regression or reconstruction.
 
     Metrics go to ``train/…``, ``val/…`` and ``test/…``; a classifier also keeps a
-    confusion matrix for validation and test, which ``litzoo.callbacks.Pictures`` draws.
+    confusion matrix for validation and test, which ``litzoo.pictures.Pictures`` draws.
 
     Args:
         net: the architecture, e.g. ``litzoo.nets.mlp.MLP``; built here with the data's

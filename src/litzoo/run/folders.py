@@ -11,7 +11,7 @@ from pathlib import Path
 from jsonargparse import Namespace
 
 from litzoo.errors import ConfigError
-from litzoo.wandb_files import find_run
+from litzoo.tracking.files import find_run
 
 # The run folder is handed to DDP child processes through the environment so every rank
 # agrees on it; the owner's pid tells a child (reuse it) from a second run in one process.

@@ -1,4 +1,4 @@
-"""Export what a run trained: ``python -m litzoo.export RUN [--format onnx|pt2]`` (``make export``).
+"""Export what a run trained: ``litzoo export RUN [--format onnx|pt2]`` (``make export``).
 
 The best checkpoint's network (a GAN's generator) goes through ``torch.export`` with a dynamic
 batch axis; ONNX uses the dynamo exporter. The file is then checked against the PyTorch model
@@ -8,7 +8,6 @@ at three batch sizes, and ``<file>.json`` beside it records the shapes and the d
 import argparse
 import importlib
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Literal
@@ -17,7 +16,7 @@ import torch
 from lightning import LightningModule
 
 from litzoo.errors import LitzooError
-from litzoo.runs import best_point
+from litzoo.run.folders import best_point
 
 Format = Literal["onnx", "pt2"]
 BATCH_SIZES = (1, 7, 64)
@@ -102,20 +101,12 @@ def _import_system(checkpoint: Path) -> None:
         importlib.import_module(module)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """``python -m litzoo.export RUN --format onnx``; errors end in one line and exit 2."""
-    parser = argparse.ArgumentParser(prog="python -m litzoo.export", description=__doc__.split("\n")[0])
+def main(argv: list[str]) -> None:
+    """``litzoo export RUN --format onnx``."""
+    parser = argparse.ArgumentParser(prog="litzoo export", description=__doc__.split("\n")[0])
     parser.add_argument("run", type=Path, help="a run folder, runs/<name>/<time>")
     parser.add_argument("--format", choices=["onnx", "pt2"], default="onnx")
     args = parser.parse_args(argv)
-    try:
-        report = export_run(args.run, args.format)
-    except LitzooError as err:
-        print(f"litzoo: error: {err}", file=sys.stderr)
-        sys.exit(2)
+    report = export_run(args.run, args.format)
     diffs = ", ".join(f"batch {b}: {d:.1e}" for b, d in report["max_abs_difference"].items())
     print(f"litzoo: exported {report['file']} (max abs difference {diffs}); report beside it")
-
-
-if __name__ == "__main__":
-    main()

@@ -18,7 +18,7 @@ class Judge:
     """
 
     def __init__(self, checkpoint: str) -> None:
-        import litzoo.modules.supervised  # noqa: F401 - the classifiers a judge checkpoint may name
+        import litzoo.systems.supervised  # noqa: F401 - the classifiers a judge checkpoint may name
 
         try:
             model = LightningModule.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)

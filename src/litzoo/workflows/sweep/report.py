@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from litzoo.sweep.offline import short, show
+from litzoo.workflows.sweep.offline import short, show
 
 
 def best_trial(trials: list[dict[str, Any]], goal: str) -> dict[str, Any] | None:

@@ -11,11 +11,7 @@ from lightning import Callback, LightningModule, Trainer
 from lightning.pytorch.loggers import WandbLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from litzoo.errors import LitzooError
-
-
-class DivergedError(LitzooError):
-    """The training loss stopped being a finite number."""
+from litzoo.errors import DivergedError
 
 
 class StopOnNonFiniteLoss(Callback):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from litzoo import wandb_files
+from litzoo.tracking import files as wandb_files
 
 
 def _sweep_vars(values: dict[str, Any]) -> dict[str, Any]:

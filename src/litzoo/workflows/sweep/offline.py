@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from litzoo.runs import child_env
-from litzoo.sweep import trial
-from litzoo.sweep.spec import native
+from litzoo.run.folders import child_env
+from litzoo.workflows.sweep import trial
+from litzoo.workflows.sweep.spec import native
 
 LEDGER = "ledger.jsonl"
 # Our trial states as the engine knows them (a stopped trial: killed, as hyperband leaves it).

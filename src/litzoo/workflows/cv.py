@@ -1,4 +1,4 @@
-"""k-fold cross-validation: ``python -m litzoo.cv --folds K [--final] -- <litzoo fit arguments>``.
+"""k-fold cross-validation: ``litzoo cv --folds K [--final] -- <litzoo fit arguments>`` (``make cv``).
 
 Each fold is a fresh ``litzoo fit`` process whose data module validates on that fold of the
 train+val pool (stratified for classes; the test split is never in it) and trains on the
@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from litzoo.configs import given_option
-from litzoo.runs import child_env
+from litzoo.errors import ConfigError, LitzooError
+from litzoo.run.folders import child_env
 
 
 def _name(args: list[str]) -> str:
@@ -56,7 +57,7 @@ def _fit(args: list[str], extra: list[str], root: Path, name: str, env: dict[str
     """One ``litzoo fit`` process in ``root/name``; its results.json."""
     command = [sys.executable, "-m", "litzoo", "fit", *args, *extra, f"--run_name={name}"]
     if subprocess.run(command, env=env, stdin=subprocess.DEVNULL).returncode:
-        raise SystemExit(f"litzoo cv: {name} failed; its run folder is under {root / name}")
+        raise LitzooError(f"cv: {name} failed; its run folder is under {root / name}")
     results = sorted((root / name).rglob("results.json"), key=lambda p: p.stat().st_mtime)
     return json.loads(results[-1].read_text())
 
@@ -86,23 +87,16 @@ def summarize(rows: list[dict], folder: Path, seconds: float) -> dict:
     return summary
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m litzoo.cv", description=__doc__.split("\n")[0])
+def main(argv: list[str]) -> int:
+    """``litzoo cv``: 0 when every fold gave a finite score."""
+    parser = argparse.ArgumentParser(prog="litzoo cv", description=__doc__.split("\n")[0])
     parser.add_argument("--folds", default="5", help="number of folds, at least 2")
     parser.add_argument("--final", action="store_true", help="then one fit on the usual split and its test")
     parser.epilog = "After --: the litzoo fit arguments of every fold (make cv passes them)."
-    argv = sys.argv[1:] if argv is None else argv
     cut = argv.index("--") if "--" in argv else len(argv)
     args, fit_args = parser.parse_args(argv[:cut]), argv[cut + 1 :]
     folds = int(args.folds) if args.folds.isdigit() else 0
     if folds < 2:
-        print(
-            f"litzoo: error: FOLDS must be a whole number of at least 2, got {args.folds!r}", file=sys.stderr
-        )
-        sys.exit(2)
+        raise ConfigError(f"FOLDS must be a whole number of at least 2, got {args.folds!r}")
     summary = run_folds(folds, fit_args, args.final)
-    sys.exit(0 if math.isfinite(summary["mean"]) else 1)
-
-
-if __name__ == "__main__":
-    main()
+    return 0 if math.isfinite(summary["mean"]) else 1

@@ -111,7 +111,7 @@ def check_against_cli(parameters: dict[str, dict], fit_args: list[str]) -> dict[
     Raises:
         ConfigError: a key the CLI does not know or a value of the wrong type, naming the parameter.
     """
-    from litzoo.sweep.trial import cli_args
+    from litzoo.workflows.sweep.trial import cli_args
 
     options = {key: samples(spec, key) for key, spec in parameters.items()}
     resolved: dict[str, Any] = {}
@@ -126,7 +126,7 @@ def check_against_cli(parameters: dict[str, dict], fit_args: list[str]) -> dict[
 
 def _culprit(values: dict[str, Any], fit_args: list[str]) -> str | None:
     """The first parameter the CLI refuses on its own, with the CLI's reason."""
-    from litzoo.sweep.trial import cli_args
+    from litzoo.workflows.sweep.trial import cli_args
 
     for key, value in values.items():
         code, _, err = _parse([*fit_args, *cli_args({key: value})])

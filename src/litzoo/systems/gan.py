@@ -10,9 +10,9 @@ from torch import nn
 from torchmetrics import MeanMetric
 
 from litzoo.errors import ConfigError
-from litzoo.modules.judge import Judge
-from litzoo.modules.optim import make_optimizer
-from litzoo.modules.supervised import Batch
+from litzoo.systems.judge import Judge
+from litzoo.systems.optim import make_optimizer
+from litzoo.systems.supervised import Batch
 
 # (latent_dim, image_shape) -> generator; image_shape -> discriminator.
 GeneratorFactory = Callable[[int, tuple[int, ...]], nn.Module]

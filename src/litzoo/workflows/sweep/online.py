@@ -5,10 +5,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from litzoo import wandb_files
 from litzoo.errors import ConfigError
-from litzoo.runs import child_env
-from litzoo.sweep import trial
+from litzoo.run.folders import child_env
+from litzoo.tracking import files as wandb_files
+from litzoo.workflows.sweep import trial
 
 
 def logger_target(resolved: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -38,7 +38,7 @@ def agent(sweep_path: str, count: int | None) -> int:
 
 def local_trials(folder: Path, config: dict[str, Any]) -> list[dict[str, Any]]:
     """The trials this machine's agent ran, read back from their W&B run files for the report."""
-    from litzoo.sweep.offline import extremum
+    from litzoo.workflows.sweep.offline import extremum
 
     trials = []
     for run_folder in sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime):

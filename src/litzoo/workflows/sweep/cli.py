@@ -1,8 +1,8 @@
-"""``python -m litzoo.sweep`` (``make sweep`` / ``make agent``): hyperparameter sweeps in W&B's format.
+"""``litzoo sweep`` / ``litzoo agent`` (``make sweep`` / ``make agent``): sweeps in W&B's format.
 
-    python -m litzoo.sweep configs/sweep/<name>.yaml --count N [--seed S] -- <litzoo fit arguments>
-    python -m litzoo.sweep --resume runs/<name>/sweep-<time> [--count N]
-    python -m litzoo.sweep --agent <entity/project/sweep id> [--count N]
+    litzoo sweep configs/sweep/<name>.yaml --count N [--seed S] -- <litzoo fit arguments>
+    litzoo sweep --resume runs/<name>/sweep-<time> [--count N]
+    litzoo agent <entity/project/sweep id> [--count N]
 
 Online (W&B credentials and network) the sweep is a real W&B sweep run by ``wandb agent``;
 offline, W&B's ``sweeps`` engine proposes each trial here and every trial is an offline W&B
@@ -18,10 +18,10 @@ from pathlib import Path
 import yaml
 
 from litzoo.configs import given_option
-from litzoo.errors import ConfigError
-from litzoo.runs import claim_folder
-from litzoo.sweep import offline, online, report, spec
-from litzoo.tracking import choose_wandb_mode
+from litzoo.errors import ConfigError, TerminatedError
+from litzoo.run.folders import claim_folder
+from litzoo.tracking.logger import choose_wandb_mode
+from litzoo.workflows.sweep import offline, online, report, spec
 
 
 def _count(text: str, method: str | None = None) -> int | None:
@@ -86,8 +86,9 @@ def _finish(folder: Path, config: dict, trials: list[dict]) -> Path:
     return folder
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m litzoo.sweep", description=__doc__.split("\n")[0])
+def main(argv: list[str] | None = None) -> int | None:
+    """``litzoo sweep`` (and ``litzoo agent``, as ``--agent``)."""
+    parser = argparse.ArgumentParser(prog="litzoo sweep", description=__doc__.split("\n")[0])
     parser.add_argument("sweep", nargs="?", help="the sweep YAML (configs/sweep/<name>.yaml)")
     parser.add_argument("--count", default="", help="trials to run (a grid: every point when not given)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the offline engine's draws")
@@ -104,24 +105,17 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _terminated)  # a running trial is told too, and checkpoints
     try:
         if args.agent:
-            sys.exit(_agent(args.agent, args.count))
+            return _agent(args.agent, args.count)
         if args.resume:
             resume(Path(args.resume), args.count, args.poll_s)
         elif args.sweep:
             start(Path(args.sweep), args.count, args.seed, fit_args, args.poll_s)
         else:
             raise ConfigError("name a sweep: make sweep SWEEP=<name in configs/sweep> COUNT=<trials>")
-    except ConfigError as err:
-        print(f"litzoo: error: {err}", file=sys.stderr)
-        sys.exit(2)
     except (KeyboardInterrupt, TerminatedError) as err:
         print("\nlitzoo sweep: interrupted; continue it with make sweep RESUME=<its folder>", file=sys.stderr)
         sys.exit(143 if isinstance(err, TerminatedError) else 130)
     print(f"litzoo sweep: done in {(time.perf_counter() - started) / 60:.1f} min")
-
-
-class TerminatedError(Exception):
-    """The driver got SIGTERM (a scheduler stopping the job)."""
 
 
 def _terminated(signum: int, frame: object) -> None:
@@ -135,7 +129,3 @@ def _agent(sweep_path: str, count_text: str) -> int:
             "offline, make sweep runs the whole sweep here"
         )
     return online.agent(sweep_path, _count(count_text))
-
-
-if __name__ == "__main__":
-    main()

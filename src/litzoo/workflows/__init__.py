@@ -1,0 +1,1 @@
+"""Workflows over many runs or a finished run: cross-validation, sweeps, export."""
