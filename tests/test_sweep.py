@@ -17,19 +17,18 @@ from litzoo.__main__ import main as litzoo
 from litzoo.tracking import files as wandb_files
 from litzoo.workflows.sweep import offline, spec, trial
 
-
-def main(argv: list[str]) -> None:
-    litzoo(["sweep", *argv])
-
-
 from conftest import CONFIGS, ROOT, shrink_data
 from wandb_log import offline_run, run_record, run_summary
 
 SWEEPS = sorted((CONFIGS / "sweep").glob("*.yaml"))
 
 
+
+
 def main(argv: list[str]) -> None:
     litzoo(["sweep", *argv])
+
+
 RANDOM = {
     "method": "random",
     "metric": {"name": "val/loss", "goal": "minimize"},
