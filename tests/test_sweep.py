@@ -23,8 +23,6 @@ from wandb_log import offline_run, run_record, run_summary
 SWEEPS = sorted((CONFIGS / "sweep").glob("*.yaml"))
 
 
-
-
 def main(argv: list[str]) -> None:
     litzoo(["sweep", *argv])
 
