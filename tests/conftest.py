@@ -1,7 +1,5 @@
 """Shared fixtures: isolated run folders, offline W&B, tiny MNIST files in real IDX format."""
 
-import gzip
-import struct
 import time
 from pathlib import Path
 
@@ -11,7 +9,8 @@ from lightning import Callback
 from torchvision import datasets
 
 from litzoo import configs
-from litzoo.data.idx_files import file_names
+from litzoo.data.idx_files import file_names, write_idx
+from litzoo.testing.tiny import tiny_args
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
@@ -33,16 +32,6 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LITZOO_RUN_DIR", raising=False)
     monkeypatch.delenv("LITZOO_RUN_DIR_OWNER", raising=False)
     return tmp_path
-
-
-def write_idx(path: Path, array: torch.Tensor, compress: bool = False) -> None:
-    """Write a uint8 tensor in the IDX format MNIST uses (big-endian header)."""
-    header = struct.pack(">HBB", 0, 0x08, array.dim()) + struct.pack(f">{array.dim()}I", *array.shape)
-    payload = header + array.to(torch.uint8).numpy().tobytes()
-    if compress:
-        path = path.with_name(path.name + ".gz")
-        payload = gzip.compress(payload)
-    path.write_bytes(payload)
 
 
 def make_idx_dataset(
@@ -110,24 +99,16 @@ def model_args(model: str, data_dir: Path, data: str | None = None) -> list[str]
 
 
 def data_args(data: str, data_dir: Path) -> list[str]:
+    """A data config made tiny by its own ``tiny`` settings, with ``data_dir`` as its folder."""
     path = CONFIGS / "data" / f"{data}.yaml"
-    return ["--data", str(path), *shrink_data(configs.reads_files(data, CONFIGS), data_dir)]
-
-
-def shrink_data(reads_files: bool, data_dir: Path) -> list[str]:
-    """Overrides that make data tiny: files from ``data_dir``, or a few short sequences."""
-    args = ["--data.init_args.batch_size=32"]
-    if reads_files:
-        return [*args, f"--data.init_args.data_dir={data_dir}", "--data.init_args.val_size=32"]
-    sizes = ("train_size=64", "val_size=32", "test_size=32", "seq_len=12")
-    return args + [f"--data.init_args.{s}" for s in sizes]
+    return ["--data", str(path), *tiny_args(path, data_dir)]
 
 
 def experiment_args(name: str, data_dir: Path) -> list[str]:
     """An experiment stacked on its model and data configs, as make train does, made tiny."""
     exp = configs.experiment(name, CONFIGS)
     args = configs.fit_args(exp.model, exp.data, name, logger="csv", data_dir=str(data_dir), root=CONFIGS)
-    return [*args, *shrink_data(configs.reads_files(exp.data, CONFIGS), data_dir)]
+    return [*args, *tiny_args(CONFIGS / "data" / f"{exp.data}.yaml", data_dir)]
 
 
 class PoisonWeights(Callback):

@@ -11,7 +11,7 @@ import torch
 
 from litzoo.__main__ import main
 from litzoo.data import ImageDataModule
-from litzoo.data.base import fold_ids
+from litzoo.data.folds import fold_ids
 from litzoo.errors import ConfigError
 
 from conftest import CONFIGS, ROOT, model_args
@@ -36,8 +36,10 @@ def test_folds_are_disjoint_cover_the_pool_are_stratified_and_seeded() -> None:
 
 
 def test_a_fold_validates_on_its_part_of_the_pool_and_leaves_the_test_set_alone(data_dir: Path) -> None:
-    def images(**folds: int) -> ImageDataModule:
-        dm = ImageDataModule(data_dir=str(data_dir), val_size=16, batch_size=8, **folds)
+    def images(folds: int | None = None, fold: int = 0) -> ImageDataModule:
+        dm = ImageDataModule(data_dir=str(data_dir), val_size=16, batch_size=8)
+        if folds:
+            dm.use_folds(folds, fold)
         dm.prepare_data()
         dm.setup("fit")
         return dm

@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from litzoo.pictures.callback import draw_confusion_matrix
+from litzoo.pictures.draw import draw_confusion_matrix
 from litzoo.run.cli import LitzooCLI
 
 from conftest import BASE, model_args

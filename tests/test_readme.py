@@ -211,7 +211,7 @@ def parse(argv: list[str], capsys: pytest.CaptureFixture) -> None:
     if command == "cv":
         folds = int(options[options.index("--folds") + 1])
         assert folds >= 2
-        args = ["fit", *fit_args, f"--data.init_args.folds={folds}", "--data.init_args.fold=0"]
+        args = ["fit", *fit_args, f"--folds={folds}", "--fold=0"]
     else:
         args = [command, *args]
     shown = "--help" in args or "--print_config" in args

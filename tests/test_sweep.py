@@ -14,10 +14,11 @@ import yaml
 
 from litzoo import configs
 from litzoo.__main__ import main as litzoo
+from litzoo.testing.tiny import tiny_args
 from litzoo.tracking import files as wandb_files
 from litzoo.workflows.sweep import offline, spec, trial
 
-from conftest import CONFIGS, ROOT, shrink_data
+from conftest import CONFIGS, ROOT
 from wandb_log import offline_run, run_record, run_summary
 
 SWEEPS = sorted((CONFIGS / "sweep").glob("*.yaml"))
@@ -173,7 +174,11 @@ def _tiny_sweep(tmp_path: Path, config: dict, *flags: str, extra: tuple[str, ...
     """Start ``litzoo sweep`` on the LSTM and a tiny adding problem, in a subprocess."""
     file = tmp_path / "tiny.yaml"
     file.write_text("# model: lstm\n" + yaml.safe_dump(config))
-    fit = [*sweep_fit_args("recurrent_adding"), *shrink_data(False, tmp_path), *extra]
+    fit = [
+        *sweep_fit_args("recurrent_adding"),
+        *tiny_args(CONFIGS / "data" / "adding.yaml", tmp_path / "data"),
+        *extra,
+    ]
     fit += [
         "--model.init_args.net.init_args.hidden_size=8",
         f"--trainer.default_root_dir={tmp_path / 'runs'}",

@@ -52,7 +52,9 @@ def test_gan_learns_to_draw_the_one_image_it_sees() -> None:
     target[:, 8:20, 12:16] = 1.0  # a bar, the whole data set
     loader = DataLoader(TensorDataset(target.expand(64, -1, -1, -1).clone(), torch.zeros(64)), batch_size=32)
     adam = partial(torch.optim.Adam, lr=2e-3, betas=(0.5, 0.999))
-    gan = GANSystem(partial(Generator, hidden=[64]), partial(Discriminator, hidden=[64]), optimizer=adam)
+    gan = GANSystem(
+        partial(Generator, hidden=[64]), partial(Discriminator, hidden=[64]), (1, 28, 28), optimizer=adam
+    )
 
     def error() -> float:
         gan.eval()

@@ -28,8 +28,6 @@ import yaml
 from litzoo.errors import ConfigChoiceError
 
 ROOT = Path("configs")
-# Data modules that read files from a ``data_dir`` (the Makefile's DATA_DIR).
-FILE_DATA = {"litzoo.data.ImageDataModule"}
 _HEADER = re.compile(r"^# (model|data|target): *(.+?) *$", re.M)
 _TARGET = re.compile(r"^(\S+) (>=|<=) ([-+0-9.eE]+)$")
 _COMPARE = {">=": operator.ge, "<=": operator.le}
@@ -80,11 +78,6 @@ def default_data(model: str, root: Path = ROOT) -> str:
             f"configs/model/{model}.yaml names no default data (data: ../data/<name>.yaml)"
         )
     return Path(data).stem
-
-
-def reads_files(data: str, root: Path = ROOT) -> bool:
-    """Whether a data config's module reads files from ``data_dir`` (so it needs DATA_DIR)."""
-    return yaml.safe_load(path("data", data, root).read_text())["class_path"] in FILE_DATA
 
 
 def experiment(name: str, root: Path = ROOT) -> Experiment:
@@ -145,9 +138,8 @@ def fit_args(
     args += ["--config", str(path("model", model, root)), "--data", str(path("data", data, root))]
     if experiment_name:
         args += ["--config", str(path("experiment", experiment_name, root))]
-    if reads_files(data, root):
-        args.append(f"--data.init_args.data_dir={data_dir}")
-    return args
+    # The folder every data module that reads files and was given none reads from (make's DATA_DIR).
+    return [*args, f"--data_dir={data_dir}"]
 
 
 def given_option(args: list[str], name: str, default: str) -> str:

@@ -1,7 +1,16 @@
-"""LightningDataModules that keep their data in memory as tensors."""
+"""Data modules: the data contract, and litzoo's in-memory data (image sets, synthetic sequences)."""
 
-from litzoo.data.base import TensorBatchDataset, TensorDataModule
+from litzoo.data.base import TensorDataModule
+from litzoo.data.batches import TensorBatchDataset
+from litzoo.data.contract import DataFacts, facts_of
 from litzoo.data.images import ImageDataModule
 from litzoo.data.sequences import SequenceDataModule
 
-__all__ = ["ImageDataModule", "SequenceDataModule", "TensorBatchDataset", "TensorDataModule"]
+__all__ = [
+    "DataFacts",
+    "ImageDataModule",
+    "SequenceDataModule",
+    "TensorBatchDataset",
+    "TensorDataModule",
+    "facts_of",
+]

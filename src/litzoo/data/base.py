@@ -1,141 +1,103 @@
-"""In-memory tensor data: whole batches by indexing, no per-sample Python work."""
+"""In-memory tensor data: the base of litzoo's data modules, batched by indexing, folds included."""
 
-from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import torch
 from lightning import LightningDataModule
-from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
+from torch.utils.data import DataLoader
 
+from litzoo.data.batches import EpochSampler, Split, TensorBatchDataset, whole_batch
+from litzoo.data.contract import Task, facts_of
+from litzoo.data.folds import check_folds, fold_ids
 from litzoo.errors import ConfigError
 
-Split = tuple[torch.Tensor, torch.Tensor]
-
-
-class TensorBatchDataset(Dataset):
-    """Inputs and targets held as tensors; a batch is one indexing operation.
-
-    ``DataLoader`` calls ``__getitems__`` with all indices of a batch, so the usual
-    samplers (and Lightning's ``DistributedSampler`` under DDP) still decide which
-    samples each batch and each rank gets.
-    """
-
-    def __init__(self, inputs: torch.Tensor, targets: torch.Tensor) -> None:
-        if len(inputs) != len(targets):
-            raise ValueError(f"{len(inputs)} inputs but {len(targets)} targets")
-        self.inputs, self.targets = inputs, targets
-
-    def __len__(self) -> int:
-        return len(self.inputs)
-
-    def __getitem__(self, index: int) -> Split:
-        return self.inputs[index], self.targets[index]
-
-    def __getitems__(self, indices: Sequence[int]) -> Split:
-        idx = torch.as_tensor(indices)
-        return self.inputs[idx], self.targets[idx]
-
-
-class EpochSampler(DistributedSampler):
-    """This rank's share of a shuffled order that depends only on (seed, epoch), not the global RNG.
-
-    One sampler for one process (``num_replicas=1``: the whole order) and for DDP: Lightning
-    leaves a ``DistributedSampler`` as it is, and each rank takes every ``num_replicas``-th
-    sample of the same order (padded to equal shares, as Lightning's own sampler does). So a
-    resumed run sees the very order the uninterrupted run saw; ``skip`` drops the samples of
-    this rank's share that an interrupted epoch had already trained on (set once, for that
-    epoch only).
-    """
-
-    def __init__(self, dataset: Dataset, seed: int, num_replicas: int = 1, rank: int = 0) -> None:
-        # Spread out, so that (seed, epoch + 1) and (seed + 1, epoch) give unrelated orders.
-        spread = seed * 1_000_003 % 2**63
-        super().__init__(dataset, num_replicas=num_replicas, rank=rank, shuffle=True, seed=spread)
-        self.skip = 0
-
-    def __iter__(self) -> Iterator[int]:
-        share = list(super().__iter__())[self.skip :]
-        self.skip = 0
-        return iter(share)
-
-    # __len__ stays the whole share, even when skipping: Lightning sizes every epoch by it.
-
-
-def _whole_batch(batch: Split) -> Split:
-    """Collate function for batches that ``__getitems__`` already stacked."""
-    return batch
-
-
-def check_folds(folds: int | None, fold: int) -> None:
-    """Refuse a fold setting that cannot split anything, before any data is loaded."""
-    if folds is not None and folds < 2:
-        raise ConfigError(f"cross-validation needs at least 2 folds, got {folds}")
-    if folds is not None and not 0 <= fold < folds:
-        raise ConfigError(f"fold must be one of 0..{folds - 1}, got {fold}")
-
-
-def fold_ids(targets: torch.Tensor, folds: int, seed: int, stratified: bool) -> torch.Tensor:
-    """The fold (``0..folds-1``) of each sample: a seeded shuffle dealt out round-robin.
-
-    Stratified, each class is dealt in turn, so every fold holds each class in proportion.
-
-    Raises:
-        ConfigError: a class has fewer samples than there are folds.
-    """
-    g = torch.Generator().manual_seed(seed)
-    groups = [torch.nonzero(targets == c).flatten() for c in targets.unique()] if stratified else []
-    groups = groups or [torch.arange(len(targets))]
-    smallest = min(len(members) for members in groups)
-    if stratified and smallest < folds:
-        raise ConfigError(
-            f"{folds} folds need at least {folds} samples of each class; the smallest class has {smallest}"
-        )
-    ids = torch.empty(len(targets), dtype=torch.long)
-    dealt = 0
-    for members in groups:
-        order = members[torch.randperm(len(members), generator=g)]
-        ids[order] = (torch.arange(len(order)) + dealt) % folds  # go on where the last class stopped
-        dealt += len(order)
-    return ids
+SPLITS = ("train", "val", "test")
+# Where data modules that read files look when no folder is given (make's DATA_DIR default).
+DEFAULT_DATA_DIR = "./data"
 
 
 class TensorDataModule(LightningDataModule):
     """Base for data modules that hold every split as tensors in memory.
 
-    Subclasses fill ``self.splits`` (``"train"``, ``"val"``, ``"test"``) in ``setup`` and
-    set the data facts the model is built from: ``input_shape`` (one sample),
-    ``num_outputs`` and ``task``.
+    A subclass declares the data facts in ``__init__`` (``input_shape``, ``num_outputs``,
+    ``task``: see ``litzoo.data.contract``) and implements ``load``, which returns the three
+    splits as ``(inputs, targets)`` tensors. The base checks them against the facts, batches
+    them by indexing (an epoch's order depends only on the seed and the epoch, so a resumed
+    run sees the same batches), and cuts k-fold cross-validation folds when asked
+    (``use_folds``, which ``litzoo cv`` sets): no subclass holds any fold code.
+
+    Args:
+        batch_size: samples per batch.
+        seed: seeds the subclass's own split and the folds.
     """
 
-    input_shape: tuple[int, ...]
-    num_outputs: int
-    task: str
+    input_shape: tuple[int, ...] | None = None
+    num_outputs: int | None = None
+    task: Task | None = None
 
-    def __init__(self, batch_size: int) -> None:
+    def __init__(self, batch_size: int, seed: int = 0) -> None:
         super().__init__()
         if batch_size < 1:
             raise ConfigError(f"batch_size must be positive, got {batch_size}")
-        self.batch_size = batch_size
+        self.batch_size, self.seed = batch_size, seed
         self.splits: dict[str, Split] = {}
+        self._folds: tuple[int, int] | None = None
 
-    def use_fold(self, folds: int, fold: int, seed: int) -> None:
+    def load(self) -> dict[str, Split]:
+        """The ``train``, ``val`` and ``test`` splits as ``(inputs, targets)`` tensors.
+
+        Inputs are ``(N, *input_shape)``; targets ``(N,)`` int64 class labels or float values,
+        ``(N, num_outputs)`` for several regression targets.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement load() (see docs/data.md)")
+
+    @classmethod
+    def tiny(cls, init_args: dict[str, Any], folder: Path) -> dict[str, Any]:
+        """Settings that make this data tiny for the generic tests (``litzoo.testing``).
+
+        Args:
+            init_args: the data config's own settings.
+            folder: an empty folder to write tiny files into, in the data's real format;
+                the tests pass it as the data folder (``--data_dir``).
+
+        Returns:
+            ``init_args`` overrides, e.g. ``{"train_size": 64}``.
+        """
+        return {"batch_size": 16}
+
+    def use_folds(self, folds: int, fold: int) -> None:
         """Cross-validation: ``val`` becomes fold ``fold`` of the train+val pool, ``train`` the rest.
 
-        The test split is never part of the pool.
+        The test split is never part of the pool; classes are stratified.
         """
+        check_folds(folds, fold)
+        self._folds = (folds, fold)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits:
+            return
+        splits = self.load()
+        check_splits(self, splits)
+        self.splits = dict(splits)
+        if self._folds is not None:
+            self._cut_folds(*self._folds)
+
+    def _cut_folds(self, folds: int, fold: int) -> None:
         (xt, yt), (xv, yv) = self.splits["train"], self.splits["val"]
         inputs, targets = torch.cat([xt, xv]), torch.cat([yt, yv])
-        ids = fold_ids(targets, folds, seed, stratified=self.task == "classification")
+        ids = fold_ids(targets, folds, self.seed, stratified=self.task == "classification")
         self.splits["train"] = inputs[ids != fold], targets[ids != fold]
         self.splits["val"] = inputs[ids == fold], targets[ids == fold]
 
-    def _loader(self, split: str, sampler: Sampler | None = None) -> DataLoader:
+    def _loader(self, split: str, sampler: EpochSampler | None = None) -> DataLoader:
         if split not in self.splits:
             raise RuntimeError(f"split {split!r} is not loaded; call setup() first")
         return DataLoader(
             TensorBatchDataset(*self.splits[split]),
             batch_size=self.batch_size,
             sampler=sampler,
-            collate_fn=_whole_batch,
+            collate_fn=whole_batch,
             # Its own generator: making an iterator never draws from the global RNG, which a
             # resumed run restores (dropout, augmentation) and must find untouched.
             generator=torch.Generator().manual_seed(0),
@@ -162,3 +124,29 @@ class TensorDataModule(LightningDataModule):
 
     def predict_dataloader(self) -> DataLoader:
         return self._loader("test")
+
+
+def check_splits(data: LightningDataModule, splits: dict[str, Split]) -> None:
+    """Refuse splits that contradict the facts the data module declared.
+
+    Raises:
+        ConfigError: a split is missing or empty, or its samples or labels do not fit the facts.
+    """
+    facts, name = facts_of(data), type(data).__name__
+    for split in SPLITS:
+        if split not in splits:
+            raise ConfigError(f"{name}.load() returned no {split!r} split (it returns train, val and test)")
+        inputs, targets = splits[split]
+        if len(inputs) == 0 or len(inputs) != len(targets):
+            raise ConfigError(f"{name}'s {split} split has {len(inputs)} inputs and {len(targets)} targets")
+        if tuple(inputs.shape[1:]) != facts.input_shape:
+            raise ConfigError(
+                f"{name} declares input_shape {facts.input_shape}, but its {split} samples are shaped "
+                f"{tuple(inputs.shape[1:])}"
+            )
+        labels_fit = targets.dtype == torch.long and targets.min() >= 0 and targets.max() < facts.num_outputs
+        if facts.task == "classification" and not labels_fit:
+            raise ConfigError(
+                f"{name} declares {facts.num_outputs} classes, but its {split} labels are not int64 "
+                f"in 0..{facts.num_outputs - 1} (dtype {targets.dtype})"
+            )

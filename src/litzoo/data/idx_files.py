@@ -8,8 +8,10 @@ import gzip
 import os
 import shutil
 import socket
+import struct
 from pathlib import Path
 
+import torch
 from torchvision.datasets import MNIST
 
 from litzoo.errors import DataUnavailableError
@@ -107,3 +109,36 @@ def resolve_root(root: Path, dataset: type[MNIST], download: bool) -> Path:
 def _slug(root: Path) -> str:
     """A cache folder name unique to one read-only source folder."""
     return str(root.resolve()).strip("/").replace("/", "_") or "root"
+
+
+def write_idx(path: Path, array: torch.Tensor, compress: bool = False) -> Path:
+    """Write a uint8 tensor in the IDX format MNIST uses (big-endian header); ``.gz`` when ``compress``.
+
+    Returns:
+        The file written.
+    """
+    header = struct.pack(">HBB", 0, 0x08, array.dim()) + struct.pack(f">{array.dim()}I", *array.shape)
+    payload = header + array.to(torch.uint8).numpy().tobytes()
+    if compress:
+        path = path.with_name(path.name + ".gz")
+        payload = gzip.compress(payload)
+    path.write_bytes(payload)
+    return path
+
+
+def write_tiny(root: Path, dataset: type[MNIST], n_train: int = 96, n_test: int = 32) -> Path:
+    """``root/<dataset>/raw`` with tiny random images whose labels are learnable from the pixels.
+
+    Real IDX files, as torchvision reads them: what the generic tests train on.
+    """
+    raw = raw_folder(root, dataset)
+    raw.mkdir(parents=True, exist_ok=True)
+    g = torch.Generator().manual_seed(0)
+    names = file_names(dataset)  # train images, train labels, test images, test labels
+    for (images_name, labels_name), n in zip((names[:2], names[2:]), (n_train, n_test), strict=True):
+        labels = torch.randint(0, 10, (n,), generator=g)
+        images = torch.randint(0, 60, (n, 28, 28), generator=g)
+        images[torch.arange(n), labels * 2 + 4, 4:24] = 255  # a bright row that encodes the label
+        write_idx(raw / images_name, images)
+        write_idx(raw / labels_name, labels)
+    return root

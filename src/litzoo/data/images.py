@@ -1,14 +1,14 @@
 """Image data sets in torchvision's IDX layout, held in memory as tensors."""
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torchvision import datasets
 
 from litzoo.data.augment import random_affine
-from litzoo.data.base import Split, TensorDataModule, check_folds
-from litzoo.data.idx_files import resolve_root
+from litzoo.data.base import DEFAULT_DATA_DIR, Split, TensorDataModule
+from litzoo.data.idx_files import resolve_root, write_tiny
 from litzoo.errors import ConfigError
 
 # torchvision classes that parse the same four-file IDX layout; the name is the folder too.
@@ -35,7 +35,8 @@ class ImageDataModule(TensorDataModule):
 
     Args:
         dataset: torchvision class, which is also the folder under ``data_dir``.
-        data_dir: folder holding ``<dataset>/raw`` as torchvision lays it out.
+        data_dir: folder holding ``<dataset>/raw`` as torchvision lays it out (None: the
+            CLI's ``--data_dir``, make's ``DATA_DIR``).
         mean: mean of the training pixels in [0, 1] (used when ``normalize``).
         std: standard deviation of the training pixels in [0, 1].
         normalize: scale pixels to zero mean and unit variance (else keep them in [0, 1]).
@@ -44,23 +45,19 @@ class ImageDataModule(TensorDataModule):
         classes: keep only these labels, relabelled 0..k-1 (``[3, 8]`` is a binary task).
         augment: randomly rotate (±10°) and shift (±2 px) training batches.
         batch_size: images per batch.
-        seed: seed of the split.
+        seed: seed of the split (and of cross-validation folds).
         download: fetch the files when they are missing (needs network).
-        folds: k-fold cross-validation: the train and validation samples pooled and cut into
-            ``folds`` folds by ``seed`` (stratified by class), the test split left out.
-        fold: which fold validates; the others train.
 
     Shape:
         images ``(B, 1, 28, 28)``; labels ``(B,)``.
     """
 
-    input_shape = (1, 28, 28)
     task = "classification"
 
     def __init__(
         self,
         dataset: ImageDataset = "MNIST",
-        data_dir: str = "./data",
+        data_dir: str | None = None,
         mean: float = 0.1307,
         std: float = 0.3081,
         normalize: bool = True,
@@ -71,10 +68,8 @@ class ImageDataModule(TensorDataModule):
         batch_size: int = 512,
         seed: int = 42,
         download: bool = True,
-        folds: int | None = None,
-        fold: int = 0,
     ) -> None:
-        super().__init__(batch_size)
+        super().__init__(batch_size, seed)
         if val_size < 1:
             raise ConfigError(f"val_size must be positive, got {val_size}")
         if split is not None and (len(split) != 3 or min(split) <= 0 or abs(sum(split) - 1) > 1e-6):
@@ -83,18 +78,23 @@ class ImageDataModule(TensorDataModule):
             raise ConfigError(f"classes needs at least two distinct labels from 0-9, got {classes}")
         if std <= 0:
             raise ConfigError(f"std must be positive, got {std}")
-        check_folds(folds, fold)
         self.save_hyperparameters(logger=False)
+        self.data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+        self.input_shape = (1, 28, 28)
         self.num_outputs = len(classes) if classes else 10
+
+    @classmethod
+    def tiny(cls, init_args: dict[str, Any], folder: Path) -> dict[str, Any]:
+        """Real IDX files of 96 training and 32 test images in ``folder``."""
+        write_tiny(folder, getattr(datasets, init_args.get("dataset", "MNIST")))
+        return {"val_size": 32, "batch_size": 32, "download": False}
 
     def prepare_data(self) -> None:
         # Runs once per node before setup: download here so ranks do not race.
         hp = self.hparams
-        resolve_root(Path(hp.data_dir), getattr(datasets, hp.dataset), hp.download)
+        resolve_root(self.data_dir, getattr(datasets, hp.dataset), hp.download)
 
-    def setup(self, stage: str | None = None) -> None:
-        if self.splits:
-            return
+    def load(self) -> dict[str, Split]:
         hp = self.hparams
         train, test = (self._load(train) for train in (True, False))
         g = torch.Generator().manual_seed(hp.seed)
@@ -108,15 +108,15 @@ class ImageDataModule(TensorDataModule):
             images, labels = train
             order = torch.randperm(len(images), generator=g)
             cuts = (order[hp.val_size :], order[: hp.val_size])
-        for name, idx in zip(("train", "val", "test"), cuts, strict=False):
-            self.splits[name] = images[idx], labels[idx]
-        self.splits.setdefault("test", test)
-        if hp.folds:
-            self.use_fold(hp.folds, hp.fold, hp.seed)
+        splits = {
+            name: (images[idx], labels[idx])
+            for name, idx in zip(("train", "val", "test"), cuts, strict=False)
+        }
+        return splits if "test" in splits else {**splits, "test": test}
 
     def _load(self, train: bool) -> Split:
         hp = self.hparams
-        images, labels = load_split(hp.dataset, hp.data_dir, train)
+        images, labels = load_split(hp.dataset, self.data_dir, train)
         if hp.normalize:
             images.sub_(hp.mean).div_(hp.std)
         return _select((images, labels), hp.classes) if hp.classes else (images, labels)

@@ -1,10 +1,11 @@
 """Synthetic sequence data: seeded, generated in memory, never downloaded."""
 
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import torch
 
-from litzoo.data.base import TensorDataModule, check_folds
+from litzoo.data.base import Split, TensorDataModule
 from litzoo.data.problems import PROBLEMS
 from litzoo.errors import ConfigError
 
@@ -22,10 +23,7 @@ class SequenceDataModule(TensorDataModule):
         val_size: validation sequences.
         test_size: test sequences.
         batch_size: sequences per batch.
-        seed: generates the same data on every run and every rank.
-        folds: k-fold cross-validation: the train and validation samples pooled and cut into
-            ``folds`` folds by ``seed`` (stratified by class), the test split left out.
-        fold: which fold validates; the others train.
+        seed: generates the same data on every run and every rank (and cuts the folds).
 
     Shape:
         inputs ``(B, seq_len, features)``; targets ``(B,)``.
@@ -40,10 +38,8 @@ class SequenceDataModule(TensorDataModule):
         test_size: int = 2000,
         batch_size: int = 128,
         seed: int = 0,
-        folds: int | None = None,
-        fold: int = 0,
     ) -> None:
-        super().__init__(batch_size)
+        super().__init__(batch_size, seed)
         if problem not in PROBLEMS:
             raise ConfigError(f"unknown problem {problem!r}; choose one of {sorted(PROBLEMS)}")
         if min(seq_len, train_size, val_size, test_size) < 1:
@@ -51,19 +47,22 @@ class SequenceDataModule(TensorDataModule):
         spec = PROBLEMS[problem]
         if seq_len < spec.min_len:
             raise ConfigError(f"the {problem} problem needs seq_len >= {spec.min_len}, got {seq_len}")
-        check_folds(folds, fold)
         self.save_hyperparameters(logger=False)
         self.input_shape = (seq_len, spec.features)
         self.num_outputs = spec.num_outputs
         self.task = spec.task
 
-    def setup(self, stage: str | None = None) -> None:
-        if self.splits:
-            return
+    @classmethod
+    def tiny(cls, init_args: dict[str, Any], folder: Path) -> dict[str, Any]:
+        """64 training and 32 validation and test sequences of 12 steps."""
+        return {"train_size": 64, "val_size": 32, "test_size": 32, "seq_len": 12, "batch_size": 32}
+
+    def load(self) -> dict[str, Split]:
         hp = self.hparams
         sizes = {"train": hp.train_size, "val": hp.val_size, "test": hp.test_size}
-        for offset, (split, n) in enumerate(sizes.items()):
-            g = torch.Generator().manual_seed(hp.seed * 3 + offset)
-            self.splits[split] = PROBLEMS[hp.problem].generate(n, hp.seq_len, g)
-        if hp.folds:
-            self.use_fold(hp.folds, hp.fold, hp.seed)
+        return {
+            split: PROBLEMS[hp.problem].generate(
+                n, hp.seq_len, torch.Generator().manual_seed(hp.seed * 3 + i)
+            )
+            for i, (split, n) in enumerate(sizes.items())
+        }

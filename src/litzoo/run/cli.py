@@ -4,6 +4,7 @@ import hashlib
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from lightning import LightningDataModule, LightningModule, Trainer
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
+from litzoo.data.base import DEFAULT_DATA_DIR, TensorDataModule
+from litzoo.data.contract import facts_of
 from litzoo.errors import ConfigError, LitzooError
 from litzoo.pictures import Pictures
 from litzoo.run.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
@@ -45,8 +48,10 @@ class LitzooCLI(LightningCLI):
         )
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        # The data contract: the facts the data module declares reach the system arguments
+        # that take them (a link to an argument the system lacks is skipped).
         for fact in ("input_shape", "num_outputs", "task"):
-            parser.link_arguments(f"data.{fact}", f"model.init_args.{fact}", apply_on="instantiate")
+            parser.link_arguments("data", f"model.init_args.{fact}", _fact(fact), apply_on="instantiate")
         # Always on; options under pictures.* and stop_on_nonfinite.*
         parser.add_lightning_class_args(Pictures, "pictures")
         parser.add_lightning_class_args(StopOnNonFiniteLoss, "stop_on_nonfinite")
@@ -66,6 +71,16 @@ class LitzooCLI(LightningCLI):
             default=None,
             help="Folder of this run's time-stamped run folders (default: the experiment, or "
             "<model>-<data>, from the names of the config files given).",
+        )
+        parser.add_argument(
+            "--data_dir",
+            type=str,
+            default=DEFAULT_DATA_DIR,
+            help="Folder of data files (make's DATA_DIR), for a data module whose data_dir is not set.",
+        )
+        parser.add_argument("--folds", type=int | None, default=None, help="k-fold cross-validation: folds.")
+        parser.add_argument(
+            "--fold", type=int, default=0, help="k-fold cross-validation: the fold that validates."
         )
         parser.add_argument(
             "--test_after_fit",
@@ -99,6 +114,7 @@ class LitzooCLI(LightningCLI):
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         config.run_name = config.run_name or run_name(config)
+        _fill_data_dir(config)
         check_precision(config.trainer)
         # config.yaml keeps the folders as given, so that running it again starts a new run
         # folder beside this one instead of writing into it.
@@ -134,6 +150,9 @@ class LitzooCLI(LightningCLI):
             if cause is None:
                 raise
             raise cause from None
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        if config.get("folds") is not None:
+            _use_folds(self.datamodule, config.folds, config.fold)
 
     def before_fit(self) -> None:
         self._fit_started = time.perf_counter()
@@ -196,6 +215,28 @@ def _write_into(config: Namespace, run_dir: Path, continuing: bool) -> None:
         args = callback.get("init_args") if isinstance(callback, Namespace) else None
         if args is not None and "dirpath" in args and args.dirpath is None:
             args.dirpath = str(run_dir / "checkpoints")
+
+
+def _fact(name: str) -> Callable[[LightningDataModule], object]:
+    """Reads one fact of the data contract from the data module, checked (one clear error)."""
+    return lambda data: getattr(facts_of(data), name)
+
+
+def _fill_data_dir(config: Namespace) -> None:
+    """A data module that reads files and was given no folder gets ``--data_dir`` (make's DATA_DIR)."""
+    data = config.get("data")
+    args = data.get("init_args") if isinstance(data, Namespace) else None
+    if isinstance(args, Namespace) and "data_dir" in args and args.data_dir is None:
+        args.data_dir = config.data_dir
+
+
+def _use_folds(data: LightningDataModule, folds: int, fold: int) -> None:
+    if not isinstance(data, TensorDataModule):
+        raise ConfigError(
+            f"k-fold cross-validation cuts the splits of a litzoo.data.TensorDataModule; "
+            f"{type(data).__name__} is not one"
+        )
+    data.use_folds(folds, fold)
 
 
 def _litzoo_cause(err: BaseException | None) -> LitzooError | None:

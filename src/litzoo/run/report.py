@@ -9,6 +9,8 @@ import torch
 from lightning import Trainer
 from lightning.pytorch.loggers import WandbLogger
 
+from litzoo.systems.contract import contract_of, declares_contract
+
 
 def print_run_summary(trainer: Trainer, metrics: dict[str, float], checkpoint: str | None) -> None:
     """Print test metrics and the paths of the checkpoint, config and logger files (rank 0)."""
@@ -79,9 +81,9 @@ def save_predictions(trainer: Trainer) -> list[Path]:
     torch.save(scores, written[0])
     if scores.dim() <= 2:
         written.append(folder / "predictions.csv")
-        _write_csv(
-            written[1], scores, hasattr(getattr(trainer.lightning_module, "objective", None), "num_classes")
-        )
+        system = trainer.lightning_module
+        classes = declares_contract(system) and contract_of(system, "predict").output == "classes"
+        _write_csv(written[1], scores, classes)
     print(f"litzoo: {len(scores)} predictions written to {', '.join(map(str, written))}", flush=True)
     return written
 

@@ -10,6 +10,7 @@ from torch import nn
 from torchmetrics import MeanMetric
 
 from litzoo.errors import ConfigError
+from litzoo.systems.contract import Contract
 from litzoo.systems.judge import Judge
 from litzoo.systems.optim import make_optimizer
 from litzoo.systems.supervised import Batch
@@ -33,9 +34,7 @@ class GANSystem(LightningModule):
     Args:
         generator: builds the generator from ``(latent_dim, image_shape)``.
         discriminator: builds the discriminator from ``image_shape``.
-        input_shape: image shape, linked from the data.
-        num_outputs: linked from the data; unused.
-        task: linked from the data; unused.
+        input_shape: image shape, from the data.
         latent_dim: size of the noise vector.
         judge: path to a trained litzoo classifier checkpoint, or ``None``.
         judge_samples: samples the judge scores per validation epoch.
@@ -49,9 +48,7 @@ class GANSystem(LightningModule):
         self,
         generator: GeneratorFactory,
         discriminator: DiscriminatorFactory,
-        input_shape: tuple[int, ...] = (1, 28, 28),
-        num_outputs: int = 10,
-        task: str = "classification",
+        input_shape: tuple[int, ...],
         latent_dim: int = 64,
         judge: str | None = None,
         judge_samples: int = 1000,
@@ -67,6 +64,11 @@ class GANSystem(LightningModule):
         self.d_loss, self.g_loss = MeanMetric(), MeanMetric()
         self.real_right, self.fake_right = MeanMetric(), MeanMetric()
         self._optimizer = optimizer
+
+    def contract(self) -> Contract:
+        """The generator is what is exported and served: noise in, images out; no loss must fall."""
+        shape = tuple(self.hparams.input_shape)
+        return Contract(self.generator, (self.latent_dim,), shape, "samples", takes="noise", overfit=None)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.generator(z)

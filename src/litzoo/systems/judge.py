@@ -6,6 +6,7 @@ import torch
 from lightning import LightningDataModule, LightningModule
 
 from litzoo.errors import ConfigError
+from litzoo.systems.contract import contract_of, declares_contract
 
 
 class Judge:
@@ -27,9 +28,10 @@ class Judge:
             )
         except (OSError, ValueError, KeyError, RuntimeError) as err:
             raise ConfigError(f"cannot load the judge checkpoint {checkpoint!r}: {err}") from None
-        if not hasattr(model, "objective") or not hasattr(model.objective, "num_classes"):
+        contract = contract_of(model, "a judge") if declares_contract(model) else None
+        if contract is None or contract.output != "classes":
             raise ConfigError(f"the judge {checkpoint!r} is a {type(model).__name__}, not a classifier")
-        self.classifier = model.eval().requires_grad_(False)
+        self.classifier, self.scores = model.eval().requires_grad_(False), contract.scores
         normalized = data.get("normalize", False)
         self.mean, self.std = (data["mean"], data["std"]) if normalized else (0.0, 1.0)
 
@@ -41,7 +43,7 @@ class Judge:
             images: ``(N, C, H, W)`` with pixels in [0, 1].
         """
         self.classifier.to(images.device)
-        probs = self.classifier.objective.scores(self.classifier((images - self.mean) / self.std))
+        probs = self.scores(self.classifier((images - self.mean) / self.std))
         classes = probs.shape[-1]
         freq = torch.bincount(probs.argmax(-1), minlength=classes).float() / len(probs)
         entropy = -(freq[freq > 0] * freq[freq > 0].log()).sum()

@@ -40,7 +40,7 @@ def run_folds(folds: int, args: list[str], final: bool = False) -> dict:
         print(
             f"litzoo cv: fold {fold + 1}/{folds} ({time.perf_counter() - started:.0f} s so far)", flush=True
         )
-        extra = [f"--data.init_args.folds={folds}", f"--data.init_args.fold={fold}", "--test_after_fit=false"]
+        extra = [f"--folds={folds}", f"--fold={fold}", "--test_after_fit=false"]
         rows.append(_fit(args, extra, root, f"{group}/fold-{fold}", env))
     summary = summarize(rows, root / group, time.perf_counter() - started)
     if final:

@@ -17,6 +17,7 @@ from lightning import LightningModule
 
 from litzoo.errors import LitzooError
 from litzoo.run.folders import best_point
+from litzoo.systems.contract import contract_of
 
 Format = Literal["onnx", "pt2"]
 BATCH_SIZES = (1, 7, 64)
@@ -24,10 +25,9 @@ TOLERANCE = 1e-5  # fp32: the exported graph computes the same operations
 
 
 def network(model: LightningModule) -> tuple[torch.nn.Module, tuple[int, ...]]:
-    """What gets exported, and the shape of one of its input samples."""
-    if hasattr(model, "generator"):
-        return model.generator.eval(), (model.latent_dim,)
-    return model.net.eval(), tuple(model.hparams.input_shape)
+    """What gets exported (the network the system's contract names) and one input's shape."""
+    contract = contract_of(model, "export")
+    return contract.net.eval(), contract.input_shape
 
 
 def export(module: torch.nn.Module, sample: tuple[int, ...], fmt: Format, path: Path) -> dict:
