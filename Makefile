@@ -47,7 +47,7 @@ endef
 .PHONY: help train cv sweep agent resume eval export predict test test-slow lock lint format clean
 
 help:  ## list targets, models and data
-	@echo "litzoo targets:"
+	@echo "targets:"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "variables: MODEL=$(MODEL) DATA=<model default> EXPERIMENT= TRAINER=$(TRAINER) LOGGER=$(LOGGER) DATA_DIR=$(DATA_DIR) ARGS=..."
 	@echo "models:    $(MODELS)"
@@ -116,6 +116,10 @@ format: $(STAMP)  ## apply ruff formatting and safe fixes
 	$(PY) -m ruff check --fix $(CODE)
 	$(PY) -m ruff format $(CODE)
 
+clean:  ## remove run outputs (keeps .venv and data)
+	rm -rf runs wandb lightning_logs .pytest_cache
+
+# litzoo-only: begin
 .PHONY: bench
 bench: $(STAMP)  ## seconds per epoch: litzoo vs a plain PyTorch loop vs a per-sample DataLoader
 	$(PY) scripts/bench.py --data-dir $(DATA_DIR) $(ARGS)
@@ -123,9 +127,6 @@ bench: $(STAMP)  ## seconds per epoch: litzoo vs a plain PyTorch loop vs a per-s
 .PHONY: results
 results: $(STAMP)  ## run every reference experiment (long) and write the README's results table
 	$(PY) scripts/results.py --data-dir $(DATA_DIR) $(ARGS)
-
-clean:  ## remove run outputs (keeps .venv and data)
-	rm -rf runs wandb lightning_logs .pytest_cache
 
 # The project template (cookiecutter in template/), built from this repository's own files:
 # never edit template/ by hand. These targets exist only in litzoo itself.
@@ -144,3 +145,4 @@ new-project: $(STAMP)  ## a new project in OUT (default ..) from the committed t
 	  if [ -n "$$(git -C "$$d" status --porcelain -- .cruft.json 2>/dev/null)" ]; then \
 	    git -C "$$d" add .cruft.json && git -C "$$d" commit -q --amend --no-edit && \
 	    echo "$$d: .cruft.json recorded in the first commit"; fi; done
+# litzoo-only: end

@@ -1,10 +1,14 @@
 """Build template/ (a cookiecutter) from this repository's own files: ``make template``.
 
-scripts/template/manifest.yaml says which tracked files go in and for which starter, which
-exact texts become template expressions, and which template-only parts are added. The rest
-is mechanical: "litzoo" becomes the package name in paths and text, and Jinja-looking text
-in a copied file is escaped so that it renders back to itself. template/ is rebuilt whole,
-so it never holds a file the manifest no longer names.
+A project made from the template depends on litzoo and holds only what its researcher owns:
+configs, its own nets (copies of the zoo's, by starter), optionally a copy of a system to
+change, its tests (litzoo's generic ones, through the plugin), a short Makefile. No module of
+litzoo's machinery is copied. scripts/template/manifest.yaml says which tracked files go to
+which starter and which template-only parts are added. The rest is mechanical: a copied
+module's import path becomes the project's (``litzoo.nets.mlp`` -> ``<package>.nets.mlp``,
+everywhere in the copied files), the Makefile loses its litzoo-only blocks, the lock gains the
+pin of this litzoo, and Jinja-looking text is escaped so that it renders back to itself.
+template/ is rebuilt whole, so it never holds a file the manifest no longer names.
 
 Usage: python scripts/make_template.py [--out DIR]   (default: template/)
 """
@@ -23,11 +27,19 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "scripts" / "template"
 PROJECT = "{{cookiecutter.project_slug}}"
+PACKAGE = "{{ cookiecutter.package_name }}"
 _JINJA_START = re.compile(r"\{[{%#]")
+# Blocks of litzoo's Makefile that a project does not get (benchmarks, the template itself).
+_LITZOO_ONLY = re.compile(r"^# litzoo-only: begin\n.*?^# litzoo-only: end\n", re.M | re.S)
 
 
 def load_manifest() -> dict:
     return yaml.safe_load((SOURCE / "manifest.yaml").read_text())
+
+
+def litzoo_version() -> str:
+    text = (ROOT / "src" / "litzoo" / "__init__.py").read_text()
+    return re.search(r'^__version__ = "([^"]+)"', text, re.M)[1]
 
 
 def tracked_files() -> list[str]:
@@ -44,13 +56,34 @@ def starters_of(path: str, manifest: dict) -> list[str] | None:
     return None
 
 
+def module_of(path: str) -> str | None:
+    """``src/litzoo/nets/mlp.py`` -> ``litzoo.nets.mlp`` (None for a file outside the package)."""
+    if not path.startswith("src/litzoo/") or not path.endswith(".py"):
+        return None
+    return path.removeprefix("src/").removesuffix(".py").replace("/", ".")
+
+
+def renames(copied: list[str], manifest: dict) -> dict[str, str]:
+    """Each copied module's import path, and the Jinja expression of its path in the project."""
+    out = {}
+    for path in copied:
+        module = module_of(path)
+        if module is None:
+            continue
+        inside = module.removeprefix("litzoo")
+        condition = manifest.get("conditions", {}).get(path)
+        package = f"{{{{ cookiecutter.package_name if {condition} else 'litzoo' }}}}" if condition else PACKAGE
+        out[module] = package + inside
+    return out
+
+
 def escape(text: str) -> str:
     """Make every Jinja tag start in ``text`` print itself (Jinja ignores a lone ``}}``)."""
     return _JINJA_START.sub(lambda m: "{{ " + json.dumps(m[0]) + " }}", text)
 
 
-def templatize(text: str, package: str, rules: list[list[str]], name: str) -> str:
-    """Apply the exact-text rules, then the package name, then escape what is left."""
+def templatize(text: str, modules: dict[str, str], rules: list[list[str]], name: str) -> str:
+    """Apply the exact-text rules and the module renames, then escape what is left."""
     slots: list[str] = []
 
     def hold(jinja: str) -> str:
@@ -61,29 +94,33 @@ def templatize(text: str, package: str, rules: list[list[str]], name: str) -> st
         if old not in text:
             sys.exit(f"make template: the rule for {name} no longer matches {old!r}: update the manifest")
         text = text.replace(old, hold(new))
-    names = {
-        package.upper(): "{{ cookiecutter.package_name.upper() }}",
-        package.capitalize(): "{{ cookiecutter.package_name | pascal }}",
-        package: "{{ cookiecutter.package_name }}",
-    }
-    for old, new in names.items():
-        text = text.replace(old, hold(new))
+    for module, jinja in modules.items():
+        text = re.sub(rf"\b{re.escape(module)}\b", lambda _, jinja=jinja: hold(jinja), text)
     return re.sub("\x00(\\d+)\x00", lambda m: slots[int(m[1])], escape(text))
 
 
-def project_path(path: str, package: str) -> str:
-    return "/".join("{{cookiecutter.package_name}}" if part == package else part for part in path.split("/"))
+def project_path(path: str) -> str:
+    """Where a file goes in the project: litzoo's package folder becomes the project's."""
+    return path.replace("src/litzoo/", "src/{{cookiecutter.package_name}}/", 1)
+
+
+def content(path: str) -> str:
+    """A tracked file's text as the template starts from it."""
+    text = (ROOT / path).read_text()
+    if path == "Makefile":
+        return _LITZOO_ONLY.sub("", text)
+    if path == "requirements/lock.txt":  # a project installs this very litzoo, from its vendor/ wheel
+        return text + f"litzoo=={litzoo_version()}\n    # the litzoo this project was made from (vendor/)\n"
+    return text
 
 
 def removals(manifest: dict, files: dict[str, list[str]]) -> dict[str, list[str]]:
     """For each starter, the project paths the post-generation hook deletes."""
     parts = {p["to"]: p.get("starters", manifest["starters"]) for p in manifest["parts"].values()}
-    everything = {**files, **parts}
+    everything = {project_path(path): starters for path, starters in files.items()} | parts
     return {
         starter: sorted(
-            project_path(path, manifest["package"]).replace(
-                "{{cookiecutter.package_name}}", "{{ cookiecutter.package_name }}"
-            )
+            path.replace("{{cookiecutter.package_name}}", PACKAGE)
             for path, starters in everything.items()
             if starter not in starters
         )
@@ -91,9 +128,23 @@ def removals(manifest: dict, files: dict[str, list[str]]) -> dict[str, list[str]
     }
 
 
+def conditional(manifest: dict) -> str:
+    """Python source of the hook's KEEP_IF: project paths kept only when a condition on the answers holds.
+
+    Each condition is a Jinja expression; cookiecutter renders the hook, so it arrives as a boolean.
+    """
+    paths = {project_path(path): condition for path, condition in manifest.get("conditions", {}).items()}
+    paths |= {part["to"]: part["when"] for part in manifest["parts"].values() if "when" in part}
+    lines = [
+        f'    "{path.replace("{{cookiecutter.package_name}}", PACKAGE)}": '
+        f'"{{{{ \'yes\' if {condition} else \'no\' }}}}" == "yes",'
+        for path, condition in sorted(paths.items())
+    ]
+    return "{\n" + "\n".join(lines) + "\n}"
+
+
 def build(out: Path) -> None:
     manifest = load_manifest()
-    package = manifest["package"]
     files: dict[str, list[str]] = {}
     for path in tracked_files():
         starters = starters_of(path, manifest)
@@ -101,28 +152,27 @@ def build(out: Path) -> None:
             sys.exit(f"make template: {path} matches no pattern in scripts/template/manifest.yaml")
         if starters:
             files[path] = starters
-    replaced = {part.get("replaces") for part in manifest["parts"].values()}
+    modules = renames(list(files), manifest)
     if out.exists():
         shutil.rmtree(out)
     project = out / PROJECT
     for path in files:
-        if path in replaced:
-            continue
-        target = project / project_path(path, package)
+        target = project / project_path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        rules = manifest["rules"].get(path, [])
-        target.write_text(templatize((ROOT / path).read_text(), package, rules, path))
+        target.write_text(templatize(content(path), modules, manifest["rules"].get(path, []), path))
         shutil.copymode(ROOT / path, target)
     for source, part in manifest["parts"].items():
-        target = project / project_path(part["to"], package)
+        target = project / part["to"]
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(SOURCE / "parts" / source, target)
-    for name in ("cookiecutter.json", "local_extensions.py"):
-        shutil.copyfile(SOURCE / name, out / name)
+    shutil.copyfile(SOURCE / "local_extensions.py", out / "local_extensions.py")
+    answers = (SOURCE / "cookiecutter.json").read_text()
+    (out / "cookiecutter.json").write_text(answers.replace("__LITZOO_VERSION__", litzoo_version()))
     hook = (SOURCE / "hooks" / "post_gen_project.py").read_text()
-    remove = json.dumps(removals(manifest, files), indent=4)
+    hook = hook.replace("__REMOVE__", json.dumps(removals(manifest, files), indent=4))
+    hook = hook.replace("__KEEP_IF__", conditional(manifest))
     (out / "hooks").mkdir()
-    (out / "hooks" / "post_gen_project.py").write_text(hook.replace("__REMOVE__", remove))
+    (out / "hooks" / "post_gen_project.py").write_text(hook)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from jinja2.ext import Extension
 _TAKEN = {
     "torch", "torchvision", "lightning", "pytorch_lightning", "torchmetrics", "wandb",
     "jsonargparse", "yaml", "numpy", "pytest", "test", "tests", "src", "configs", "scripts",
-    "setuptools", "pip", "cookiecutter", "cruft",
+    "setuptools", "pip", "cookiecutter", "cruft", "litzoo", "vendor",
 }  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: isolated run folders, offline W&B, tiny MNIST files in real IDX format."""
+"""Shared fixtures: litzoo's plugin (isolated, offline W&B), tiny MNIST files in real IDX format."""
 
 import time
 from pathlib import Path
@@ -8,30 +8,15 @@ import torch
 from lightning import Callback
 from torchvision import datasets
 
-from litzoo import configs
 from litzoo.data.idx_files import file_names, write_idx
+from litzoo.testing import helpers
 from litzoo.testing.tiny import tiny_args
+
+pytest_plugins = ["litzoo.testing.plugin"]
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
-MODEL_CONFIGS = sorted((CONFIGS / "model").glob("*.yaml"))
-DATA_CONFIGS = sorted((CONFIGS / "data").glob("*.yaml"))
-EXPERIMENT_CONFIGS = sorted((CONFIGS / "experiment").glob("*.yaml"))
 IMAGE_DATASETS = ("MNIST", "FashionMNIST", "KMNIST")
-DEFAULT_MODEL = "mlp"  # make train's MODEL: the model the generic tests train
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run every test in its own folder, offline, with no run folder inherited."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("WANDB_DATA_DIR", str(tmp_path / "wandb-data"))  # staged artifacts
-    monkeypatch.delenv("LITZOO_RUN_DIR", raising=False)
-    monkeypatch.delenv("LITZOO_RUN_DIR_OWNER", raising=False)
-    return tmp_path
 
 
 def make_idx_dataset(
@@ -89,26 +74,13 @@ def every_step_trainer(folder: Path) -> list[str]:
 
 def model_args(model: str, data_dir: Path, data: str | None = None) -> list[str]:
     """``BASE``, a model config, and its default (or the given) data made tiny."""
-    config = CONFIGS / "model" / f"{model}.yaml"
-    return [
-        *BASE,
-        "--config",
-        str(config),
-        *data_args(data or configs.default_data(model, CONFIGS), data_dir),
-    ]
+    return helpers.model_args(CONFIGS, model, data_dir, data)
 
 
 def data_args(data: str, data_dir: Path) -> list[str]:
     """A data config made tiny by its own ``tiny`` settings, with ``data_dir`` as its folder."""
     path = CONFIGS / "data" / f"{data}.yaml"
     return ["--data", str(path), *tiny_args(path, data_dir)]
-
-
-def experiment_args(name: str, data_dir: Path) -> list[str]:
-    """An experiment stacked on its model and data configs, as make train does, made tiny."""
-    exp = configs.experiment(name, CONFIGS)
-    args = configs.fit_args(exp.model, exp.data, name, logger="csv", data_dir=str(data_dir), root=CONFIGS)
-    return [*args, *tiny_args(CONFIGS / "data" / f"{exp.data}.yaml", data_dir)]
 
 
 class PoisonWeights(Callback):

@@ -1,20 +1,32 @@
-"""After the bake: keep what the answers chose, then make the first local commit if asked.
+"""After the bake: keep what the answers chose, put litzoo's wheel in vendor/, then the first commit.
 
-``make template`` fills in REMOVE (per starter) from scripts/template/manifest.yaml.
+``make template`` fills in REMOVE (per starter) and KEEP_IF from scripts/template/manifest.yaml.
+The project installs litzoo from vendor/ (litzoo is not on a package index): the wheel is built
+here from the litzoo source the template came from, whose version the lock pins.
 """
 
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 STARTER = "{{ cookiecutter.starter }}"
+VERSION = "{{ cookiecutter._litzoo_version }}"
 REMOVE: dict[str, list[str]] = __REMOVE__
+KEEP_IF: dict[str, bool] = __KEEP_IF__
 OPTIONAL = {
     "LICENSE": "{{ cookiecutter.license }}" != "none",
     ".github": "{{ cookiecutter.ci }}" == "github",
     ".pre-commit-config.yaml": "{{ cookiecutter.pre_commit }}" == "yes",
 }
+# Where the template came from: cookiecutter says where it read it (a clone of a git URL, too);
+# cruft gives the path or URL it was asked for, and the commit.
+REPO_DIR = "{{ cookiecutter.get('_repo_dir', '') }}"
+TEMPLATE = "{{ cookiecutter._template }}"
+COMMIT = "{{ cookiecutter.get('_commit', '') }}"
+BUILD_FILES = ("pyproject.toml", "README.md", "LICENSE", "src")
 
 
 def remove(path: Path) -> None:
@@ -26,6 +38,45 @@ def remove(path: Path) -> None:
         if parent == Path(".") or any(parent.iterdir()):
             break
         parent.rmdir()
+
+
+def litzoo_source() -> Path | None:
+    """The litzoo checkout the template lives in (template/ is one of its folders), if on this disk."""
+    for candidate in (Path(REPO_DIR).parent if REPO_DIR else None, Path(TEMPLATE)):
+        if candidate is not None and (candidate / "src" / "litzoo" / "__init__.py").is_file():
+            return candidate.resolve()
+    return None
+
+
+def build_wheel(vendor: Path) -> None:
+    """``vendor/litzoo-<version>-py3-none-any.whl``: from the source on this disk, else the git URL.
+
+    ``LITZOO_WHEEL=<a wheel of this version>`` in the environment is copied instead of built.
+    """
+    vendor.mkdir(exist_ok=True)
+    given = os.environ.get("LITZOO_WHEEL")
+    if given and Path(given).name.startswith(f"litzoo-{VERSION}-"):
+        shutil.copy(given, vendor)
+        return
+    source = litzoo_source()
+    with tempfile.TemporaryDirectory() as tmp:
+        if source is not None:  # build from a clean copy: nothing of the build lands in the checkout
+            for name in BUILD_FILES:
+                copy = shutil.copytree if (source / name).is_dir() else shutil.copyfile
+                copy(source / name, Path(tmp) / name)
+            target = tmp
+        else:
+            target = f"git+{TEMPLATE}" + (f"@{COMMIT}" if COMMIT else "")
+        command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(vendor), target]
+        result = subprocess.run(command, capture_output=True, text=True)
+    wheels = sorted(vendor.glob(f"litzoo-{VERSION}-*.whl"))
+    if result.returncode or not wheels:
+        print(
+            f"note: the project is made, but litzoo's wheel could not be built from {source or target} "
+            f"({result.stderr.strip().splitlines()[-1:] or 'no wheel of ' + VERSION}); put "
+            f"litzoo-{VERSION}-py3-none-any.whl in vendor/ (see README.md, 'litzoo')",
+            file=sys.stderr,
+        )
 
 
 def first_commit() -> None:
@@ -42,8 +93,9 @@ def first_commit() -> None:
 
 for name in REMOVE[STARTER]:
     remove(Path(name))
-for name, keep in OPTIONAL.items():
+for name, keep in {**KEEP_IF, **OPTIONAL}.items():
     if not keep:
         remove(Path(name))
+build_wheel(Path("vendor"))
 if "{{ cookiecutter.init_git }}" == "yes":
     first_commit()

@@ -5,14 +5,13 @@ import math
 import torch
 from torch import nn
 
-from {{ cookiecutter.package_name }}.nets.layers import check_input
-
 
 class MyModel(nn.Module):
     """A placeholder to replace: flatten, one hidden layer, a linear head.
 
-    Every argument after the first two is typed, documented and defaulted: that makes it
-    the net's config (``--model.net.<name>=...``, and ``--model.net.help`` lists them).
+    The system fills in ``input_shape`` and ``num_outputs`` from the data; every other argument
+    is typed, documented and defaulted: that makes it the net's config
+    (``--model.net.<name>=...``; ``--model.net.help`` lists them).
 
     Args:
         input_shape: shape of one sample, filled in from the data.
@@ -25,14 +24,12 @@ class MyModel(nn.Module):
 
     def __init__(self, input_shape: tuple[int, ...], num_outputs: int, hidden: int = 64) -> None:
         super().__init__()
-        self.input_shape = tuple(input_shape)
         self.layers = nn.Sequential(
             nn.Flatten(),
-            nn.Linear(math.prod(self.input_shape), hidden),
+            nn.Linear(math.prod(input_shape), hidden),
             nn.ReLU(),
             nn.Linear(hidden, num_outputs),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input(self, x, self.input_shape)  # a clear error, not a shape mismatch deep inside
         return self.layers(x)

@@ -8,7 +8,8 @@ from torch import nn
 
 from litzoo.errors import ConfigError
 from litzoo.nets.layers import check_input
-from litzoo.nets.mlp import MLP
+
+from .mlp import MLP
 
 
 def _check_reconstructs(net: str, input_shape: tuple[int, ...], num_outputs: int) -> None:

@@ -1,3 +1,1 @@
-"""{{ cookiecutter.package_name }}: a zoo of classic architectures trained with PyTorch Lightning."""
-
-__version__ = "0.1.0"
+"""{{ cookiecutter.project_name }}: {{ cookiecutter.description | replace('"', "'") }}"""

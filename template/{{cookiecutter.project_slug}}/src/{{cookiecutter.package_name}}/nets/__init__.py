@@ -1,6 +1,6 @@
-"""Plain ``nn.Module`` networks, one architecture family per file: tensors in, tensors out.
+"""This project's nets: plain ``nn.Module`` classes, one architecture family per file.
 
-A net for ``SupervisedSystem`` takes ``(input_shape, num_outputs)`` first: the system
-fills them in from the data, and every other argument is the net's config. Configs name a
-net by its module, e.g. ``{{ cookiecutter.package_name }}.nets.mlp.MLP``, so a new file needs no import here.
+A config names a net by its module (``{{ cookiecutter.package_name }}.nets.<file>.<Class>``), so a
+new file needs no import here. The arguments named ``input_shape`` and ``num_outputs`` (or
+``num_classes``, ``in_chans``, ``in_channels``) are filled in from the data: see litzoo's docs/nets.md.
 """

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from {{ cookiecutter.package_name }}.errors import ConfigError
-from {{ cookiecutter.package_name }}.nets.layers import check_input
-from {{ cookiecutter.package_name }}.nets.mlp import MLP
+from litzoo.errors import ConfigError
+from litzoo.nets.layers import check_input
+
+from .mlp import MLP
 
 
 def _check_reconstructs(net: str, input_shape: tuple[int, ...], num_outputs: int) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from {{ cookiecutter.package_name }}.errors import ConfigError
-from {{ cookiecutter.package_name }}.nets.layers import Activation, check_input, make_activation
+from litzoo.errors import ConfigError
+from litzoo.nets.layers import Activation, check_input, make_activation
 
 
 class ConvNet(nn.Module):

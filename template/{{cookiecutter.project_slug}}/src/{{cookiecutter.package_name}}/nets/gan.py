@@ -6,8 +6,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from {{ cookiecutter.package_name }}.errors import ConfigError
-from {{ cookiecutter.package_name }}.nets.layers import check_input
+from litzoo.errors import ConfigError
+from litzoo.nets.layers import check_input
 
 
 def _check_image(net: str, image_shape: tuple[int, ...]) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from {{ cookiecutter.package_name }}.nets.layers import Activation, check_input, make_activation
+from litzoo.nets.layers import Activation, check_input, make_activation
 
 
 class MLP(nn.Module):

@@ -5,8 +5,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from {{ cookiecutter.package_name }}.errors import ConfigError
-from {{ cookiecutter.package_name }}.nets.layers import check_input
+from litzoo.errors import ConfigError
+from litzoo.nets.layers import check_input
 
 Cell = Literal["rnn", "lstm", "gru"]
 _CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}

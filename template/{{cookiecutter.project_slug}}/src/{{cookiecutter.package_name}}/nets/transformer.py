@@ -6,8 +6,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from {{ cookiecutter.package_name }}.errors import ConfigError
-from {{ cookiecutter.package_name }}.nets.layers import check_input
+from litzoo.errors import ConfigError
+from litzoo.nets.layers import check_input
 
 Pooling = Literal["mean", "cls", "last"]
 Positional = Literal["sinusoidal", "learned"]

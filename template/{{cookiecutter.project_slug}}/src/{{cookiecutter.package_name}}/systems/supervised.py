@@ -1,22 +1,19 @@
 """The supervised system: any net trained against targets, or against its own input."""
 
-from collections.abc import Callable
-
 import torch
 from lightning import LightningModule, Trainer
 from lightning.pytorch.cli import LRSchedulerCallable, OptimizerCallable
-from torch import nn
 from torchmetrics import MeanMetric
-from torchmetrics.classification import MulticlassConfusionMatrix
 
-from {{ cookiecutter.package_name }}.modules.objectives import Classification, LossName, Task, make_objective
-from {{ cookiecutter.package_name }}.modules.optim import build_optimizers
-from {{ cookiecutter.package_name }}.nets.init import WeightInit, init_weights
+from litzoo.nets.facts import NetFactory, build_net
+from litzoo.nets.init import WeightInit, init_weights
+from litzoo.nets.layers import check_input
+from litzoo.systems.contract import Contract
+from litzoo.systems.objectives import Classification, LossName, Task, make_objective
+from litzoo.systems.optim import build_optimizers
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 STAGES = ("train", "val", "test")
-# Builds a net from the data: (input_shape of one sample, number of outputs) -> nn.Module.
-NetFactory = Callable[[tuple[int, ...], int], nn.Module]
 
 
 def _is_logging_step(trainer: Trainer) -> bool:
@@ -27,15 +24,19 @@ def _is_logging_step(trainer: Trainer) -> bool:
 class SupervisedSystem(LightningModule):
     """Trains a net to map inputs to targets: classification, regression or reconstruction.
 
-    Metrics go to ``train/…``, ``val/…`` and ``test/…``; a classifier also keeps a
-    confusion matrix for validation and test, which ``{{ cookiecutter.package_name }}.callbacks.Pictures`` draws.
+    Metrics go to ``train/…``, ``val/…`` and ``test/…``. Validation and test steps return
+    the batch's scores (class probabilities, values, reconstructions), from which
+    ``litzoo.pictures.Pictures`` draws.
 
     Args:
-        net: the architecture, e.g. ``{{ cookiecutter.package_name }}.nets.mlp.MLP``; built here with the data's
-            input shape and the objective's number of outputs.
-        input_shape: shape of one sample, linked from the data.
-        num_outputs: classes or regression targets, linked from the data.
-        task: ``classification`` or ``regression``, linked from the data.
+        net: the architecture: any ``nn.Module`` class, e.g. ``{{ cookiecutter.package_name }}.nets.mlp.MLP`` or
+            ``torchvision.models.ResNet``; built here, its arguments that take a data fact
+            (``input_shape``, ``num_outputs``, ``num_classes``, ``in_chans``…) filled in.
+        input_shape: shape of one sample, from the data.
+        num_outputs: classes or regression targets, from the data.
+        task: ``classification`` or ``regression``, from the data.
+        net_facts: net argument -> fact, for a net whose arguments have other names (e.g.
+            ``{n_classes: num_outputs}``); facts: input_shape, num_outputs, channels, height, width.
         reconstruct: learn to reproduce the input (an autoencoder) instead of the targets.
         loss: loss name, or ``None`` for the task's default (cross-entropy or MSE).
         l1: weight of an L1 penalty on all weight matrices (L2: the optimizer's weight_decay).
@@ -51,9 +52,10 @@ class SupervisedSystem(LightningModule):
     def __init__(
         self,
         net: NetFactory,
-        input_shape: tuple[int, ...] = (1, 28, 28),
-        num_outputs: int = 10,
-        task: Task = "classification",
+        input_shape: tuple[int, ...],
+        num_outputs: int,
+        task: Task,
+        net_facts: dict[str, str] | None = None,
         reconstruct: bool = False,
         loss: LossName | None = None,
         l1: float = 0.0,
@@ -67,23 +69,29 @@ class SupervisedSystem(LightningModule):
         self.save_hyperparameters(logger=False)
         objective_task = "reconstruction" if reconstruct else task
         self.objective = make_objective(objective_task, num_outputs, loss, tuple(input_shape))
-        self.net = net(tuple(input_shape), self.objective.out_features)
+        self.input_shape = tuple(input_shape)
+        self.net = build_net(net, self.input_shape, self.objective.out_features, net_facts)
         init_weights(self.net, weight_init)
         self.l1, self.reconstruct = l1, reconstruct
         for stage in STAGES:
             setattr(self, f"{stage}_metrics", self.objective.metrics(stage))
             setattr(self, f"{stage}_loss", MeanMetric())
-        if isinstance(self.objective, Classification):
-            classes = self.objective.num_classes
-            self.confusion = nn.ModuleDict(
-                {s: MulticlassConfusionMatrix(classes, validate_args=False) for s in STAGES[1:]}
-            )
         self._optimizer, self._scheduler = optimizer, scheduler
 
+    def contract(self) -> Contract:
+        """The net, what it reads and gives, and how its outputs become scores."""
+        classes = self.objective.num_classes if isinstance(self.objective, Classification) else None
+        output = "reconstruction" if self.reconstruct else "classes" if classes else "values"
+        shape = self.input_shape if self.reconstruct else (self.objective.out_features,)
+        return Contract(
+            self.net, self.input_shape, shape, output, scores=self.objective.scores, classes=classes
+        )
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(self.net, x, self.input_shape)  # a clear error, not a size mismatch deep in a layer
         return self.net(x)
 
-    def _step(self, batch: Batch, stage: str) -> torch.Tensor:
+    def _step(self, batch: Batch, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = batch
         target = x if self.reconstruct else y
         output = self(x)
@@ -93,9 +101,7 @@ class SupervisedSystem(LightningModule):
         getattr(self, f"{stage}_loss").update(loss.detach())
         scores = self.objective.scores(output.detach())
         getattr(self, f"{stage}_metrics").update(scores, target)
-        if stage != "train" and hasattr(self, "confusion"):
-            self.confusion[stage].update(scores.argmax(-1), y)
-        return loss
+        return loss, scores
 
     def _log_epoch(self, stage: str) -> None:
         # Logged as Metric objects: Lightning computes them (synced across DDP ranks by
@@ -104,17 +110,13 @@ class SupervisedSystem(LightningModule):
         self.log(f"{stage}/loss", getattr(self, f"{stage}_loss"), prog_bar=prog_bar)
         self.log_dict(getattr(self, f"{stage}_metrics"), prog_bar=prog_bar)
 
-    def _reset_confusion(self, stage: str) -> None:
-        if hasattr(self, "confusion"):
-            self.confusion[stage].reset()
-
     def _penalty(self) -> torch.Tensor | float:
         if not self.l1:
             return 0.0
         return self.l1 * sum(p.abs().sum() for p in self.net.parameters() if p.dim() > 1)
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        loss = self._step(batch, "train") + self._penalty()
+        loss = self._step(batch, "train")[0] + self._penalty()
         if _is_logging_step(self.trainer):
             self.log("train/loss_step", loss, prog_bar=True)
         return loss
@@ -122,20 +124,14 @@ class SupervisedSystem(LightningModule):
     def on_train_epoch_end(self) -> None:
         self._log_epoch("train")
 
-    def on_validation_epoch_start(self) -> None:
-        self._reset_confusion("val")
-
-    def validation_step(self, batch: Batch, batch_idx: int) -> None:
-        self._step(batch, "val")
+    def validation_step(self, batch: Batch, batch_idx: int) -> dict[str, torch.Tensor]:
+        return {"scores": self._step(batch, "val")[1]}
 
     def on_validation_epoch_end(self) -> None:
         self._log_epoch("val")
 
-    def on_test_epoch_start(self) -> None:
-        self._reset_confusion("test")
-
-    def test_step(self, batch: Batch, batch_idx: int) -> None:
-        self._step(batch, "test")
+    def test_step(self, batch: Batch, batch_idx: int) -> dict[str, torch.Tensor]:
+        return {"scores": self._step(batch, "test")[1]}
 
     def on_test_epoch_end(self) -> None:
         self._log_epoch("test")
