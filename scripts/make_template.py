@@ -72,8 +72,8 @@ def renames(copied: list[str], manifest: dict) -> dict[str, str]:
             continue
         inside = module.removeprefix("litzoo")
         condition = manifest.get("conditions", {}).get(path)
-        package = f"{{{{ cookiecutter.package_name if {condition} else 'litzoo' }}}}" if condition else PACKAGE
-        out[module] = package + inside
+        own = f"{{{{ cookiecutter.package_name if {condition} else 'litzoo' }}}}" if condition else PACKAGE
+        out[module] = own + inside
     return out
 
 
@@ -137,7 +137,7 @@ def conditional(manifest: dict) -> str:
     paths |= {part["to"]: part["when"] for part in manifest["parts"].values() if "when" in part}
     lines = [
         f'    "{path.replace("{{cookiecutter.package_name}}", PACKAGE)}": '
-        f'"{{{{ \'yes\' if {condition} else \'no\' }}}}" == "yes",'
+        f"\"{{{{ 'yes' if {condition} else 'no' }}}}\" == \"yes\","
         for path, condition in sorted(paths.items())
     ]
     return "{\n" + "\n".join(lines) + "\n}"

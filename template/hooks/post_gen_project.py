@@ -84,7 +84,6 @@ REMOVE: dict[str, list[str]] = {
     ]
 }
 KEEP_IF: dict[str, bool] = {
-    "src/{{ cookiecutter.package_name }}/systems/__init__.py": "{{ 'yes' if cookiecutter.own_system == 'yes' else 'no' }}" == "yes",
     "src/{{ cookiecutter.package_name }}/systems/supervised.py": "{{ 'yes' if cookiecutter.own_system == 'yes' else 'no' }}" == "yes",
 }
 OPTIONAL = {

@@ -1,1 +1,1 @@
-"""This project's own systems: copies of litzoo's to change (configs name them by module)."""
+"""This project's own systems (LightningModules that say how nets are trained): see litzoo's docs/systems.md."""

@@ -1,0 +1,1 @@
+"""This project's own data modules: see litzoo's docs/data.md (configs name them by module)."""
