@@ -125,7 +125,7 @@ bench: $(STAMP)  ## seconds per epoch: litzoo vs a plain PyTorch loop vs a per-s
 	$(PY) scripts/bench.py --data-dir $(DATA_DIR) $(ARGS)
 
 .PHONY: results
-results: $(STAMP)  ## run every reference experiment (long) and write the README's results table
+results: $(STAMP)  ## run every reference experiment (long) and write the results table in docs/benchmark.md
 	$(PY) scripts/results.py --data-dir $(DATA_DIR) $(ARGS)
 
 # The project template (cookiecutter in template/), built from this repository's own files:

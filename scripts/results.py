@@ -3,9 +3,9 @@
 Each experiment runs as ``python -m litzoo fit`` with the default trainer, the CSV logger and
 its own config, one after the other, with its output streamed so progress shows. The GAN is
 judged by the classifier the ``cnn`` experiment trained. The table goes to ``results.md`` and
-between the RESULTS markers of README.md.
+between the RESULTS markers of docs/benchmark.md.
 
-Usage: python scripts/results.py [--data-dir DIR] [--only NAME ...] [--readme README.md]
+Usage: python scripts/results.py [--data-dir DIR] [--only NAME ...] [--readme docs/benchmark.md]
 """
 
 import argparse
@@ -60,7 +60,9 @@ def main() -> None:
     parser.add_argument("--data-dir", default="./data", help="folder holding MNIST/raw")
     parser.add_argument("--only", nargs="*", help="experiment names (default: all)")
     parser.add_argument("--out", default="runs/results", help="where the runs go")
-    parser.add_argument("--readme", default=str(ROOT / "README.md"), help="README to update ('' to skip)")
+    parser.add_argument(
+        "--readme", default=str(ROOT / "docs" / "benchmark.md"), help="page to update ('' to skip)"
+    )
     args = parser.parse_args()
     names = args.only or configs.names("experiment", CONFIGS)
     if "gan" in names:  # the GAN's judge is the cnn experiment's classifier

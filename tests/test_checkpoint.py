@@ -8,6 +8,7 @@ import pytest
 import torch
 from lightning import Trainer
 
+from litzoo.__main__ import main
 from litzoo.run.cli import LitzooCLI
 from litzoo.systems.supervised import SupervisedSystem
 
@@ -55,12 +56,14 @@ def test_eval_and_predict_work_in_the_run_folder_with_its_best_checkpoint(data_d
     run = Path(fit.trainer.default_root_dir)
     fitted = json.loads((run / "results.json").read_text())
 
-    LitzooCLI(args=["test", "--config", str(run / "config.yaml"), "--run", str(run)])
+    with pytest.raises(SystemExit, match="0"):  # as make eval runs it: litzoo test --run RUN
+        main(["test", "--run", str(run)])
     evaluated = json.loads((run / "test.json").read_text())
     assert Path(evaluated["checkpoint"]).resolve() == Path(fitted["checkpoint"]).resolve()  # fit tested it
     assert evaluated["test"] == pytest.approx(fitted["test"])
 
-    LitzooCLI(args=["predict", "--config", str(run / "config.yaml"), "--run", str(run)])
+    with pytest.raises(SystemExit, match="0"):
+        main(["predict", "--run", str(run)])
     rows = list(csv.DictReader((run / "predictions.csv").open()))
     assert len(rows) == 32 and set(rows[0]) == {"index", "prediction", *(f"p_{c}" for c in range(10))}
     for row in rows:

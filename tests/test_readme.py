@@ -1,6 +1,6 @@
-"""Every command in the README is run by a test or a check: an example that does not parse fails here.
+"""Every command in the README and docs/ is run by a test or a check: an example that does not parse fails.
 
-The commands are the lines of the README's ```bash blocks and its inline ``ARGS="…"`` examples
+The commands are the lines of the pages' ```bash blocks and their inline ``ARGS="…"`` examples
 (as ``make train ARGS=…``). ``make train|cv|sweep`` runs the real Makefile with ``PY`` set to a
 stand-in interpreter that prints the arguments make hands to litzoo; those are parsed by the
 real CLI with ``--print_config`` (every option, type and class path checked, nothing trained).
@@ -23,7 +23,7 @@ from litzoo.workflows.sweep.cli import _count
 
 from conftest import ROOT, run_main
 
-README = ROOT / "README.md"
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # What a command's kind is run by (a test, or a script that runs it as it is), and the text make's
 # dry run of it must show: the command that test runs. None: no test can run it here.
 RUN_BY: dict[str, tuple[str | None, str]] = {
@@ -31,15 +31,15 @@ RUN_BY: dict[str, tuple[str | None, str]] = {
     "make test-slow": (".ci/run", "-m pytest -q -m slow"),
     "make resume": (
         "test_resume.py::test_a_killed_run_resumes_to_the_uninterrupted_weights",
-        "-m litzoo fit --config",
+        "-m litzoo resume",
     ),
     "make eval": (
         "test_checkpoint.py::test_eval_and_predict_work_in_the_run_folder_with_its_best_checkpoint",
-        "-m litzoo test --config",
+        "-m litzoo test --run",
     ),
     "make predict": (
         "test_checkpoint.py::test_eval_and_predict_work_in_the_run_folder_with_its_best_checkpoint",
-        "-m litzoo predict --config",
+        "-m litzoo predict --run",
     ),
     "make export": (
         "test_export.py::test_a_runs_onnx_file_runs_in_a_process_that_never_imports_litzoo",
@@ -80,7 +80,7 @@ RUN = ("make help", "make lint")  # quick: run as they are
 
 def readme_commands() -> list[list[str]]:
     """Each command of the README as its words (shell quoting and comments resolved)."""
-    text = README.read_text()
+    text = "\n".join(page.read_text() for page in PAGES)
     lines = "\n".join(re.findall(r"^```bash\n(.*?)^```", text, flags=re.M | re.S))
     commands = [shlex.split(line, comments=True) for line in lines.replace("\\\n", " ").splitlines()]
     commands += [shlex.split(span) for span in re.findall(r'`(ARGS="[^`]*")`', text)]
@@ -97,6 +97,8 @@ def kind(command: list[str]) -> str:
     if command[0] == "make":
         target = next((word for word in command[1:] if "=" not in word), "help")
         return f"make {target}" + (" RESUME" if any(w.startswith("RESUME=") for w in command) else "")
+    if command[0].endswith("/litzoo"):  # the console script is python -m litzoo
+        command = ["python", "-m", "litzoo", *command[1:]]
     head = "python " + " ".join(command[1:4]) if command[0].endswith("python") else command[0]
     return head + (" …" if any("…" in word for word in command) else "")
 
@@ -107,7 +109,7 @@ COMMANDS = readme_commands()
 def test_the_readme_has_the_commands_it_is_known_for() -> None:
     kinds = {kind(command) for command in COMMANDS}
     assert {"make train", "make cv", "make sweep", "make test", "python -m litzoo fit"} <= kinds
-    assert set(RUN_BY) <= kinds, f"{__name__}.RUN_BY names commands the README no longer has"
+    assert set(RUN_BY) <= kinds, f"{__name__}.RUN_BY names commands the README and docs no longer have"
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=shlex.join)
