@@ -231,6 +231,11 @@ def check_project(project: Path, answers: dict) -> None:
             )
     if not any(p.startswith("configs/experiment/") for p in texts):
         assert "EXPERIMENT=" not in texts["README.md"] and "make results" not in texts["README.md"]
+    for lint in (["check"], ["format", "--check"]):  # its own ruff settings pass on what it was given
+        ruff = subprocess.run(
+            [sys.executable, "-m", "ruff", *lint, "src", "tests"], cwd=project, capture_output=True
+        )
+        assert ruff.returncode == 0, ruff.stdout.decode()[-2000:]
     makefile = texts["Makefile"]
     assert "litzoo-only" not in makefile and "\ntemplate:" not in makefile and "\nbench:" not in makefile
     assert all(f"\n{target}:" in makefile for target in MAKE_TARGETS)

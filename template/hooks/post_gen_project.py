@@ -111,8 +111,14 @@ def remove(path: Path) -> None:
 
 
 def litzoo_source() -> Path | None:
-    """The litzoo checkout the template lives in (template/ is one of its folders), if on this disk."""
-    for candidate in (Path(REPO_DIR).parent if REPO_DIR else None, Path(TEMPLATE)):
+    """The litzoo checkout the template lives in (template/ is one of its folders), if on this disk.
+
+    cookiecutter runs this hook in the new project's folder; a relative template path is relative
+    to where cookiecutter was started, which the shell's PWD still names.
+    """
+    started = Path(os.environ.get("PWD", "."))
+    for given in (str(Path(REPO_DIR).parent) if REPO_DIR else "", TEMPLATE):
+        candidate = started / given if given else None  # an absolute path stays as it is
         if candidate is not None and (candidate / "src" / "litzoo" / "__init__.py").is_file():
             return candidate.resolve()
     return None
@@ -149,6 +155,13 @@ def build_wheel(vendor: Path) -> None:
         )
 
 
+def link_docs(readme: Path) -> None:
+    """Point the README at litzoo's docs: in the checkout the template came from, or at its URL."""
+    source = litzoo_source()
+    where = str(source / "docs") if source is not None else f"{TEMPLATE} (docs/, at {COMMIT or 'its head'})"
+    readme.write_text(readme.read_text().replace("LITZOO_DOCS", where))
+
+
 def first_commit() -> None:
     """``git init`` and one local commit of everything; never a remote, never a push."""
     name, email = {{cookiecutter.author | quoted}}, {{(cookiecutter.email or "nobody@localhost") | quoted}}
@@ -167,5 +180,6 @@ for name, keep in {**KEEP_IF, **OPTIONAL}.items():
     if not keep:
         remove(Path(name))
 build_wheel(Path("vendor"))
+link_docs(Path("README.md"))
 if "{{ cookiecutter.init_git }}" == "yes":
     first_commit()

@@ -1,1 +1,1 @@
-"""This project's own systems (LightningModules that say how nets are trained): see litzoo's docs/systems.md."""
+"""This project's own systems: LightningModules that say how nets are trained (litzoo's docs/systems.md)."""

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import torch
 from lightning import Trainer
-from lightning.pytorch.loggers import WandbLogger
 from PIL import Image, ImageDraw
 from torchvision.utils import save_image
+
+from litzoo.tracking.logger import is_wandb
 
 _CELL = 26  # pixels per confusion-matrix cell: room for a four-digit count
 
@@ -17,7 +18,7 @@ def save_grid(trainer: Trainer, images: torch.Tensor, folder: str, name: str, nr
     path.parent.mkdir(parents=True, exist_ok=True)
     save_image(images.detach().float().cpu(), path, nrow=nrow, normalize=True, scale_each=True, padding=2)
     for logger in trainer.loggers:
-        if isinstance(logger, WandbLogger):
+        if is_wandb(logger):
             logger.log_image(key=folder, images=[str(path)], step=trainer.global_step)
     return path
 
@@ -48,7 +49,7 @@ def draw_confusion_matrix(matrix: torch.Tensor, path: Path) -> None:
 def log_confusion_chart(trainer: Trainer, key: str, matrix: torch.Tensor) -> None:
     """Send the matrix to each W&B logger as W&B's interactive confusion-matrix chart."""
     for logger in trainer.loggers:
-        if not isinstance(logger, WandbLogger):
+        if not is_wandb(logger):
             continue
         import wandb
 

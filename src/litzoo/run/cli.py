@@ -28,7 +28,7 @@ from litzoo.run.launch import check_cluster, check_precision
 from litzoo.run.monitors import CheckMonitors
 from litzoo.run.parser import LitzooParser
 from litzoo.run.report import fit_stats, print_run_summary, save_predictions, write_results
-from litzoo.tracking.logger import choose_wandb_mode
+from litzoo.tracking.logger import choose_wandb_mode, is_wandb
 
 
 class LitzooCLI(LightningCLI):
@@ -204,7 +204,7 @@ def _write_into(config: Namespace, run_dir: Path, continuing: bool) -> None:
     for logger in _as_list(config.trainer.logger):
         if not isinstance(logger, Namespace):
             continue
-        if logger.class_path.endswith("WandbLogger"):
+        if is_wandb(logger):
             choose_wandb_mode()  # only a W&B run needs the reachability probe
             if continuing:  # the same W&B run goes on
                 logger.init_args.id = wandb_run_id(run_dir) or logger.init_args.get("id")

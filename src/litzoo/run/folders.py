@@ -85,13 +85,21 @@ def run_name(config: Namespace) -> str:
     back to class names when a section came from elsewhere.
     """
     files = [Path(str(p)) for p in config.get("config") or []]
+    data = config.get("data")
+    data_file = data.get("__path__") if isinstance(data, Namespace) else None
+    files += [Path(str(data_file))] if data_file else []
+    return name_from_files(files, _class_name(config.get("model")), _class_name(data))
+
+
+def name_from_files(files: list[Path], model: str = "model", data: str = "data") -> str:
+    """A run's name from its config files: the experiment's, else ``<model>-<data>`` (the last of each).
+
+    ``model`` and ``data`` stand in for a section no file of ``configs/model`` or ``configs/data`` gave.
+    """
     stems = {p.parent.name: p.stem for p in files}  # the last file of each folder wins
     if "experiment" in stems:
         return stems["experiment"]
-    model = stems.get("model") or _class_name(config.get("model"))
-    data = config.get("data")
-    data_file = data.get("__path__") if isinstance(data, Namespace) else None
-    return f"{model}-{Path(str(data_file)).stem if data_file else _class_name(data)}"
+    return f"{stems.get('model', model)}-{stems.get('data', data)}"
 
 
 def claim_folder(root: Path, prefix: str = "") -> Path:

@@ -8,10 +8,10 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from lightning import Callback, LightningModule, Trainer
-from lightning.pytorch.loggers import WandbLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from litzoo.errors import DivergedError
+from litzoo.tracking.logger import is_wandb
 
 
 class StopOnNonFiniteLoss(Callback):
@@ -67,7 +67,7 @@ class CheckpointOnSigterm(Callback):
         path = Path(folder) / "last.ckpt"
         trainer.save_checkpoint(path)
         for logger in trainer.loggers:
-            if isinstance(logger, WandbLogger):
+            if is_wandb(logger):
                 logger.experiment.mark_preempting()
         if trainer.is_global_zero:
             print(f"litzoo: SIGTERM at step {trainer.global_step}: saved {path}", file=sys.stderr, flush=True)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import torch
 from lightning import Trainer
-from lightning.pytorch.loggers import WandbLogger
 
 from litzoo.systems.contract import contract_of, declares_contract
+from litzoo.tracking.logger import is_wandb
 
 
 def print_run_summary(trainer: Trainer, metrics: dict[str, float], checkpoint: str | None) -> None:
@@ -27,9 +27,9 @@ def print_run_summary(trainer: Trainer, metrics: dict[str, float], checkpoint: s
     if config.is_file():
         lines.append(f"  config:        {config}")
     for logger in trainer.loggers:
-        if isinstance(logger, WandbLogger) and logger.experiment.settings.mode == "disabled":
+        if is_wandb(logger) and logger.experiment.settings.mode == "disabled":
             lines.append("  W&B:           disabled (WANDB_MODE=disabled): nothing was logged")
-        elif isinstance(logger, WandbLogger):
+        elif is_wandb(logger):
             run_dir = Path(logger.experiment.dir).parent
             lines.append(f"  W&B run files: {run_dir}")
             if logger.experiment.settings.mode == "offline":

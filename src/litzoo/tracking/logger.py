@@ -76,6 +76,17 @@ def _check_online(mode: str, url: str) -> None:
         )
 
 
+def is_wandb(logger: object) -> bool:
+    """Whether a logger, or a logger's config section (``class_path``: a dict or a Namespace), is W&B's.
+
+    The one check of "is this the W&B logger" for run set-up, sweeps, reports and pictures.
+    """
+    if isinstance(logger, _LightningWandbLogger):
+        return True
+    get = getattr(logger, "get", None)
+    return callable(get) and str(get("class_path") or "").endswith("WandbLogger")
+
+
 class WandbLogger(_LightningWandbLogger):
     """Lightning's W&B logger; with ``log_model: true`` it logs the best and the last checkpoint.
 

@@ -19,21 +19,14 @@ from pathlib import Path
 
 from litzoo.configs import given_option
 from litzoo.errors import ConfigError, LitzooError
-from litzoo.run.folders import child_env
-
-
-def _name(args: list[str]) -> str:
-    """``<model>-<data>`` from the config files given, as run folders are named."""
-    configs = [Path(a) for a in args if a.endswith(".yaml")]
-    model = next((p.stem for p in reversed(configs) if p.parent.name == "model"), "model")
-    data = next((p.stem for p in reversed(configs) if p.parent.name == "data"), "data")
-    return f"{model}-{data}"
+from litzoo.run.folders import child_env, name_from_files
 
 
 def run_folds(folds: int, args: list[str], final: bool = False) -> dict:
     """Train every fold in its own process; return (and write) the cross-validation summary."""
     root = Path(given_option(args, "--trainer.default_root_dir", "runs"))
-    group = f"{_name(args)}/cv-{time.strftime('%Y%m%d-%H%M%S')}"
+    name = name_from_files([Path(a) for a in args if a.endswith(".yaml")])  # as its run folders are named
+    group = f"{name}/cv-{time.strftime('%Y%m%d-%H%M%S')}"
     env = {**child_env(), "WANDB_RUN_GROUP": group.replace("/", "-"), "WANDB_JOB_TYPE": "fold"}
     started, rows = time.perf_counter(), []
     for fold in range(folds):

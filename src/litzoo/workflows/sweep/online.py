@@ -8,6 +8,7 @@ from typing import Any
 from litzoo.errors import ConfigError
 from litzoo.run.folders import child_env
 from litzoo.tracking import files as wandb_files
+from litzoo.tracking.logger import is_wandb
 from litzoo.workflows.sweep import trial
 
 
@@ -15,7 +16,7 @@ def logger_target(resolved: dict[str, Any]) -> tuple[str | None, str | None]:
     """(project, entity) of the W&B logger in a resolved config, where the sweep must live too."""
     loggers = resolved.get("trainer", {}).get("logger")
     for logger in loggers if isinstance(loggers, list) else [loggers]:
-        if isinstance(logger, dict) and str(logger.get("class_path", "")).endswith("WandbLogger"):
+        if isinstance(logger, dict) and is_wandb(logger):
             args = logger.get("init_args") or {}
             return args.get("project"), args.get("entity")
     raise ConfigError("a sweep's trials must log to W&B: use the W&B logger (LOGGER=wandb)")
