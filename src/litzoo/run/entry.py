@@ -23,13 +23,17 @@ def run_command(main: Callable[[], int | None]) -> NoReturn:
         sys.exit(INTERRUPTED)
     except TerminatedError:
         sys.exit(TERMINATED)
+    except SystemExit as err:
+        if not _is_sigterm(err):
+            raise
+        # Lightning's SIGTERMException is a SystemExit without a code: left alone it exits 0,
+        # and a scheduler or sweep would take the stopped run as finished.
+        print("litzoo: stopped by SIGTERM; continue the run from its last.ckpt", file=sys.stderr)
+        sys.exit(TERMINATED)
     except Exception as err:
         error = user_error(err)
         if error is None:
             raise
-        if err is error and _is_sigterm(err):
-            print("litzoo: stopped by SIGTERM; continue the run from its last.ckpt", file=sys.stderr)
-            sys.exit(TERMINATED)
         if not getattr(err, "keeps_run", False):
             _discard_unused()  # a run that failed before it trained anything leaves no folder
         print(f"litzoo: error: {error}", file=sys.stderr)
@@ -47,8 +51,6 @@ def user_error(err: BaseException) -> BaseException | None:
         return err
     lightning = sys.modules.get("lightning.fabric.utilities.exceptions")
     if lightning is not None and isinstance(err, lightning.MisconfigurationException):
-        return err
-    if _is_sigterm(err):
         return err
     return None
 
