@@ -1,0 +1,78 @@
+"""Faults a new user meets: damaged data, a diverging loss, Ctrl-C, a full disk (issue 19)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from litzoo import configs
+
+from conftest import CONFIGS, make_idx_dataset, run_main
+
+RAW = "MNIST/raw"
+TINY = ["--data.init_args.val_size=32", "--data.init_args.batch_size=32", "--data.init_args.download=false"]
+
+
+def _fit(capsys: pytest.CaptureFixture, data_dir: Path, runs: Path, *extra: str) -> tuple[int, str, str]:
+    """A small MLP fit on the MNIST files in ``data_dir`` as they are (tiny() would rewrite them)."""
+    args = configs.fit_args("mlp", "mnist", logger="csv", data_dir=str(data_dir), root=CONFIGS)
+    args += [*TINY, "--model.init_args.net.init_args.hidden=[16]", f"--trainer.default_root_dir={runs}"]
+    return run_main(capsys, "fit", *args, *extra)
+
+
+def _damage(raw: Path, case: str) -> tuple[Path, str]:
+    """Damage one tiny MNIST file as a user might; (the file named, what the line says)."""
+    images = raw / "train-images-idx3-ubyte"
+    if case == "truncated .gz":
+        packed = images.with_name(images.name + ".gz")
+        packed.write_bytes(packed.read_bytes()[:-40])
+        return packed, "is damaged (truncated .gz)"
+    if case == "labels as images":
+        images.write_bytes((raw / "train-labels-idx1-ubyte").read_bytes())
+        return images, "is not an IDX image file (a 1-d IDX file)"
+    if case == "truncated":
+        images.write_bytes(images.read_bytes()[:-100])
+        return images, "is truncated"
+    labels = raw / "train-labels-idx1-ubyte"  # "mismatched": 96 images, 80 labels
+    from litzoo.data.idx_files import write_idx
+
+    write_idx(labels, torch.zeros(80, dtype=torch.uint8))
+    return images, "holds 96 images but"
+
+
+@pytest.mark.parametrize("case", ["truncated .gz", "labels as images", "truncated", "mismatched"])
+def test_a_damaged_data_file_is_one_line_exit_2_and_no_run_folder(
+    capsys: pytest.CaptureFixture, tmp_path: Path, case: str
+) -> None:
+    data = make_idx_dataset(tmp_path / "data", compress=case == "truncated .gz")
+    named, says = _damage(data / RAW, case)
+    code, out, err = _fit(capsys, data, tmp_path / "runs")
+    assert code == 2 and "Traceback" not in err, err[-2000:]
+    line = err.strip().splitlines()[-1]
+    assert line.startswith(f"litzoo: error: {named} {says}"), err[-2000:]
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*")), "a run folder was left"
+    assert not list((data / RAW).glob("*.part")), "a half-unpacked file was left in raw/"
+
+
+def test_a_repaired_gz_is_read_again_not_its_stale_unpacked_copy(tmp_path: Path) -> None:
+    from torchvision.datasets import MNIST
+
+    from litzoo.data.idx_files import resolve_root
+    from litzoo.errors import DataFileError
+
+    good = make_idx_dataset(tmp_path / "good", compress=True) / RAW
+    data = make_idx_dataset(tmp_path / "data", compress=True)
+    raw = data / RAW
+    labels = raw / "train-labels-idx1-ubyte.gz"
+    labels.write_bytes((raw / "t10k-labels-idx1-ubyte.gz").read_bytes())  # 32 labels for 96 images
+    with pytest.raises(DataFileError, match="holds 96 images but"):
+        resolve_root(data, MNIST, download=False)  # unpacked, and the mismatch found
+    time.sleep(0.01)
+    labels.write_bytes((good / "train-labels-idx1-ubyte.gz").read_bytes())
+    assert resolve_root(data, MNIST, download=False) == data  # the repaired .gz is unpacked again
+    assert len(MNIST(str(data), train=True).targets) == 96
