@@ -2,13 +2,12 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import torch
+from lightning import Callback
 
 from litzoo import configs
 
@@ -55,7 +54,7 @@ def test_a_damaged_data_file_is_one_line_exit_2_and_no_run_folder(
     assert code == 2 and "Traceback" not in err, err[-2000:]
     line = err.strip().splitlines()[-1]
     assert line.startswith(f"litzoo: error: {named} {says}"), err[-2000:]
-    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*")), "a run folder was left"
+    assert not any((tmp_path / "runs").rglob("*")), "a run folder was left"
     assert not list((data / RAW).glob("*.part")), "a half-unpacked file was left in raw/"
 
 
@@ -76,3 +75,44 @@ def test_a_repaired_gz_is_read_again_not_its_stale_unpacked_copy(tmp_path: Path)
     labels.write_bytes((good / "train-labels-idx1-ubyte.gz").read_bytes())
     assert resolve_root(data, MNIST, download=False) == data  # the repaired .gz is unpacked again
     assert len(MNIST(str(data), train=True).targets) == 96
+
+
+def test_a_finite_loss_that_explodes_stops_the_run_at_its_step(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    data = make_idx_dataset(tmp_path / "data")
+    lr = ["--model.init_args.optimizer.init_args.lr=1e8", "--trainer.max_epochs=5"]
+    code, out, err = _fit(capsys, data, tmp_path / "runs", *lr)
+    assert code == 2 and "Traceback" not in err, err[-2000:]
+    line = err.strip().splitlines()[-1]
+    assert "the training loss grew past 1000 x its first" in line and " at step " in line, line
+    assert "last good checkpoint:" in line and "divergence_factor=null" in line
+    assert "run finished" not in out
+    code, _, err = _fit(capsys, data, tmp_path / "off", *lr, "--stop_on_nonfinite.divergence_factor=null")
+    assert "grew past" not in err  # off by one option (lr 1e8 may still reach inf: then that stops it)
+
+
+class CtrlC(Callback):
+    """Sends this process SIGINT during training step ``step``, as a Ctrl-C in the terminal does."""
+
+    def __init__(self, step: int = 3) -> None:
+        self.step = step
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:  # noqa: ANN001
+        if trainer.global_step == self.step:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_ctrl_c_saves_last_ckpt_at_the_next_step_says_how_to_resume_and_exits_130(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    data = make_idx_dataset(tmp_path / "data")
+    before = signal.getsignal(signal.SIGINT)
+    stop = ["--trainer.max_epochs=50", "--trainer.callbacks+=test_faults.CtrlC"]
+    code, out, err = _fit(capsys, data, tmp_path / "runs", *stop)
+    assert code == 130 and "Traceback" not in err, err[-2000:]
+    assert signal.getsignal(signal.SIGINT) is before, "the Ctrl-C handler stayed installed"
+    run = next((tmp_path / "runs").glob("*/*"))
+    assert f"litzoo: interrupted (Ctrl-C) at step 4: saved {run}/checkpoints/last.ckpt" in err
+    assert f"continue it with: make resume RUN={run}" in err
+    assert torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 4

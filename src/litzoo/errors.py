@@ -32,7 +32,7 @@ class DiskFullError(LitzooError, OSError):
     """A folder ran out of space (or quota) while litzoo wrote to it."""
 
 
-class InterruptedRun(Exception):
+class RunInterruptedError(Exception):
     """The user pressed Ctrl-C during training; the run saved its state first."""
 
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from litzoo.errors import LitzooError, TerminatedError
+from litzoo.errors import LitzooError, RunInterruptedError, TerminatedError
 
 USER_ERROR, INTERRUPTED, TERMINATED = 2, 130, 143
 
@@ -20,6 +20,8 @@ def run_command(main: Callable[[], int | None]) -> NoReturn:
         code = main()
     except KeyboardInterrupt:
         print("\nlitzoo: interrupted (Ctrl-C)", file=sys.stderr)
+        sys.exit(INTERRUPTED)
+    except RunInterruptedError:  # a run stopped by Ctrl-C after saving; it said how to resume
         sys.exit(INTERRUPTED)
     except TerminatedError:
         sys.exit(TERMINATED)
