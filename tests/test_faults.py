@@ -2,6 +2,8 @@
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -116,3 +118,37 @@ def test_ctrl_c_saves_last_ckpt_at_the_next_step_says_how_to_resume_and_exits_13
     assert f"litzoo: interrupted (Ctrl-C) at step 4: saved {run}/checkpoints/last.ckpt" in err
     assert f"continue it with: make resume RUN={run}" in err
     assert torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 4
+
+
+LIMITED = """import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv.pop(1)),) * 2)
+from litzoo.__main__ import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.slow  # a fresh interpreter under a file-size limit (a fork of pytest would hang): ~25 s
+def test_a_full_disk_while_checkpointing_is_one_line_keeps_the_last_checkpoint_and_resumes(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    data = make_idx_dataset(tmp_path / "data")
+    code, _, err = _fit(capsys, data, tmp_path / "runs", "--trainer.max_epochs=1", "--test_after_fit=false")
+    run = next((tmp_path / "runs").glob("*/*"))
+    (run / "results.json").unlink()  # as if killed after epoch 1: an unfinished run
+    last = run / "checkpoints" / "last.ckpt"
+    size = last.stat().st_size
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LITZOO")}
+    limited = subprocess.run(
+        [sys.executable, "-c", LIMITED, str(size // 2), "resume", str(run), "--trainer.max_epochs=2"],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert limited.returncode == 2 and "Traceback" not in limited.stderr, limited.stderr[-3000:]
+    line = limited.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"litzoo: error: {run / 'checkpoints'} is full (File too large"), line
+    assert "needs about" in line and f"make resume RUN={run}" in line
+    assert torch.load(last, weights_only=True)["global_step"] == 2  # the previous one, whole
+    assert not [p.name for p in run.rglob("*partial*")], "a temporary file was left"
+    code, _, err = run_main(capsys, "resume", str(run), "--trainer.max_epochs=2")  # space freed
+    assert code == 0, err[-2000:]
+    assert torch.load(last, weights_only=True)["global_step"] == 4 and (run / "results.json").is_file()

@@ -29,7 +29,9 @@ class DataFileError(LitzooError, ValueError):
 
 
 class DiskFullError(LitzooError, OSError):
-    """A folder ran out of space (or quota) while litzoo wrote to it."""
+    """A folder ran out of space (or quota) while litzoo wrote to it (the run keeps its checkpoints)."""
+
+    keeps_run = True
 
 
 class RunInterruptedError(Exception):
