@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,3 +43,16 @@ def test_two_first_make_commands_at_once_make_the_venv_once_and_both_succeed(tmp
     assert sum(c.startswith("python3 -m venv") for c in calls) == 1, calls
     assert sum(c.endswith("-e .[dev]") for c in calls) == 1, calls  # the second found it installed
     assert sum(c == "venv-python -m litzoo resume runs/x" for c in calls) == 2, calls
+
+
+def test_a_bad_project_name_through_new_project_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    answers = '{"project_name": "Über Net"}'
+    command = [sys.executable, str(ROOT / "scripts" / "new_project.py"), str(ROOT), "--directory", "template"]
+    command += ["--output-dir", str(tmp_path), "--no-input", "--extra-context", answers]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        "new-project: invalid answer: package_name 'über_net' is not a Python package name: "
+        "use lowercase ASCII letters, digits and _, not starting with a digit"
+    ]
+    assert not list(tmp_path.iterdir()), "a half-made project was left"
