@@ -152,3 +152,21 @@ def test_a_full_disk_while_checkpointing_is_one_line_keeps_the_last_checkpoint_a
     code, _, err = run_main(capsys, "resume", str(run), "--trainer.max_epochs=2")  # space freed
     assert code == 0, err[-2000:]
     assert torch.load(last, weights_only=True)["global_step"] == 4 and (run / "results.json").is_file()
+
+
+def test_an_interrupted_sweep_names_its_folder_and_puts_sigterm_back(
+    capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from litzoo.workflows.sweep import offline
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(offline, "run_sweep", interrupted)
+    before = signal.getsignal(signal.SIGTERM)
+    fit = configs.fit_args(sweep_name="mlp_mnist", data_dir=str(tmp_path), root=CONFIGS)
+    sweep = [str(CONFIGS / "sweep" / "mlp_mnist.yaml"), "--count", "1"]
+    code, _, err = run_main(capsys, "sweep", *sweep, "--", *fit, f"--trainer.default_root_dir={tmp_path}")
+    folder = next((tmp_path / "mlp_mnist").glob("sweep-*"))
+    assert code == 130 and f"litzoo sweep: interrupted; continue it with make sweep RESUME={folder}" in err
+    assert signal.getsignal(signal.SIGTERM) is before, "the sweep's SIGTERM handler stayed installed"
