@@ -170,3 +170,37 @@ def test_an_interrupted_sweep_names_its_folder_and_puts_sigterm_back(
     folder = next((tmp_path / "mlp_mnist").glob("sweep-*"))
     assert code == 130 and f"litzoo sweep: interrupted; continue it with make sweep RESUME={folder}" in err
     assert signal.getsignal(signal.SIGTERM) is before, "the sweep's SIGTERM handler stayed installed"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without a GPU")
+@pytest.mark.parametrize("trainer", ["gpu", "ddp"])
+def test_a_gpu_trainer_without_a_gpu_is_one_line_and_no_run_folder(
+    capsys: pytest.CaptureFixture, tmp_path: Path, trainer: str
+) -> None:
+    data = make_idx_dataset(tmp_path / "data")
+    code, _, err = _fit(
+        capsys, data, tmp_path / "runs", "--config", str(CONFIGS / "trainer" / f"{trainer}.yaml")
+    )
+    assert code == 2 and err.strip().splitlines()[-1] == (
+        "litzoo: error: no GPU here (trainer.accelerator=gpu); use TRAINER=default, which takes a GPU "
+        "when there is one"
+    )
+    assert not any((tmp_path / "runs").rglob("*"))
+
+
+def test_resume_of_a_finished_run_says_so_and_how_to_train_it_further(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    data = make_idx_dataset(tmp_path / "data")
+    code, _, _ = _fit(capsys, data, tmp_path / "runs", "--trainer.max_epochs=1")
+    run = next((tmp_path / "runs").glob("*/*"))
+    files = {p: p.stat().st_mtime for p in run.rglob("*")}
+    code, out, err = run_main(capsys, "resume", str(run))
+    assert code == 0 and out.strip() == (
+        f"litzoo: {run} is finished (1 epoch, results in {run / 'results.json'}); nothing to continue. "
+        f'Train it further: make resume RUN={run} ARGS="--trainer.max_epochs=11"; '
+        f"test it again: make eval RUN={run}"
+    )
+    assert {p: p.stat().st_mtime for p in run.rglob("*")} == files, "it was tested or trained again"
+    code, _, err = run_main(capsys, "resume", str(run), "--trainer.max_epochs=2")  # what the line says
+    assert code == 0 and torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 4

@@ -10,11 +10,26 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+from jsonargparse import Namespace
 from lightning import Callback, LightningModule, Trainer
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from litzoo.errors import DivergedError, RunInterruptedError
+from litzoo.errors import ConfigError, DivergedError, RunInterruptedError
 from litzoo.tracking.logger import is_wandb
+
+
+def check_accelerator(trainer: Namespace) -> None:
+    """Refuse a GPU accelerator on a machine without one, before anything is built.
+
+    Lightning says only "No supported gpu backend found!" (TRAINER=gpu or ddp on a laptop).
+    """
+    accelerator = str(trainer.get("accelerator"))
+    mps = accelerator == "gpu" and torch.backends.mps.is_available()
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available() and not mps:
+        raise ConfigError(
+            f"no GPU here (trainer.accelerator={accelerator}); use TRAINER=default, which takes a GPU "
+            "when there is one"
+        )
 
 
 class StopOnNonFiniteLoss(Callback):
