@@ -65,8 +65,9 @@ def _dispatch(command: str, rest: list[str]) -> int | None:
 def _finished(run: Path) -> int:
     """``resume`` of a run whose fit ended: nothing to continue; say how to train or test it more."""
     epochs = json.loads((run / "results.json").read_text()).get("epochs") or 0
+    done = f"{epochs} epoch{'s' * (epochs != 1)}"
     print(
-        f"litzoo: {run} is finished ({epochs} epoch{'s' * (epochs != 1)}, results in {run / 'results.json'}); nothing to "
+        f"litzoo: {run} is finished ({done}, results in {run / 'results.json'}); nothing to "
         f'continue. Train it further: make resume RUN={run} ARGS="--trainer.max_epochs={epochs + 10}"; '
         f"test it again: make eval RUN={run}"
     )
