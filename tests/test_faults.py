@@ -204,3 +204,47 @@ def test_resume_of_a_finished_run_says_so_and_how_to_train_it_further(
     assert {p: p.stat().st_mtime for p in run.rglob("*")} == files, "it was tested or trained again"
     code, _, err = run_main(capsys, "resume", str(run), "--trainer.max_epochs=2")  # what the line says
     assert code == 0 and torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 4
+
+
+def test_a_full_disk_behind_any_write_is_one_line_naming_the_folder(tmp_path: Path) -> None:
+    import errno
+
+    from litzoo.run.entry import user_error
+
+    cause = OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "results.json"))
+    try:
+        try:
+            raise cause
+        except OSError:
+            raise RuntimeError(
+                "[enforce fail at inline_container.cc:672] unexpected pos 704 vs 598"
+            ) from None
+    except RuntimeError as err:
+        error = user_error(err)
+    assert error is not None and str(error).startswith(
+        f"{tmp_path} is full (No space left on device): writing results.json, "
+    )
+    assert "free there" in str(error) and error.keeps_run  # the run's checkpoints are kept
+
+
+@pytest.mark.slow
+def test_a_real_ctrl_c_saves_says_how_to_resume_and_exits_130(tmp_path: Path) -> None:
+    data = make_idx_dataset(tmp_path / "data")
+    args = configs.fit_args("mlp", "mnist", logger="csv", data_dir=str(data), root=CONFIGS)
+    args += [*TINY, "--trainer.max_epochs=100000", f"--trainer.default_root_dir={tmp_path / 'runs'}"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LITZOO")}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "litzoo", "fit", *args], env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "runs").rglob("last.ckpt")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # training has begun once the first epoch's checkpoint exists
+    time.sleep(1.0)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130 and "Traceback" not in err, err[-2000:]
+    folder = next((tmp_path / "runs").glob("*/*"))
+    assert f"continue it with: make resume RUN={folder}" in err
+    step = int(err.split("interrupted (Ctrl-C) at step ")[1].split(":")[0])
+    assert torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == step > 2
