@@ -34,6 +34,13 @@ def _has(root: Path, dataset: type[MNIST], suffix: str = "") -> bool:
     return all((raw_folder(root, dataset) / f"{name}{suffix}").is_file() for name in file_names(dataset))
 
 
+def _stale(root: Path, dataset: type[MNIST]) -> bool:
+    """Some unpacked file is older than its ``.gz`` (the ``.gz`` was repaired or replaced)."""
+    raw = raw_folder(root, dataset)
+    packed = [(raw / name, raw / f"{name}.gz") for name in file_names(dataset)]
+    return any(gz.is_file() and gz.stat().st_mtime > file.stat().st_mtime for file, gz in packed)
+
+
 def _cache_root() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "litzoo"
@@ -150,12 +157,12 @@ def resolve_root(root: Path, dataset: type[MNIST], download: bool) -> Path:
         DataUnavailableError: the files are absent and ``download`` is off or failed.
         DataFileError: a file is damaged, of the wrong kind, or its pair does not match.
     """
-    if _has(root, dataset, ".gz"):  # unpacked here or in the cache; again when a .gz is newer
+    if _has(root, dataset) and not _stale(root, dataset):
+        found = root
+    elif _has(root, dataset, ".gz"):  # unpacked here or in the cache; again when a .gz is newer
         writable = os.access(raw_folder(root, dataset), os.W_OK)
         cache = _cache_root() / dataset.__name__.lower() / _slug(root)
         found = _extract(root, root if writable else cache, dataset)
-    elif _has(root, dataset):
-        found = root
     elif not download:
         raise DataUnavailableError(_missing_message(root, dataset, FileNotFoundError("download=false")))
     else:
