@@ -107,9 +107,7 @@ def _listing(splits: dict[str, Path], root: Path) -> Listing:
         for name in _folders(folder):
             if name not in classes:
                 raise ConfigError(f"{folder / name} is a class that train/ does not have: {classes}")
-            found = sorted(
-                p for p in (folder / name).rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
-            )
+            found = _images_under(folder / name)
             if not found:
                 raise DataUnavailableError(
                     f"class folder {folder / name} holds no {'/'.join(SUFFIXES)} images"
@@ -118,6 +116,15 @@ def _listing(splits: dict[str, Path], root: Path) -> Listing:
             labels += [classes.index(name)] * len(found)
             tags += [tag] * len(found)
     return Listing(files, labels, tags, classes)
+
+
+def _images_under(folder: Path) -> list[Path]:
+    """Image files at any depth under ``folder``, sorted, hidden ones left out (os.walk: no stat per file)."""
+    found = []
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(top, f) for f in files if f.lower().endswith(SUFFIXES) and not f.startswith(".")]
+    return sorted(found)
 
 
 def decode(path: Path, channels: int) -> torch.Tensor:
@@ -191,9 +198,10 @@ def _fit(
 
 def _key(root: Path, listing: Listing, shape: tuple[int, ...], size: tuple[int, int] | None) -> str:
     digest = hashlib.sha256(f"{shape} {size}\n".encode())
-    for file in listing.files:
-        stat = file.stat()
-        digest.update(f"{file.relative_to(root)}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
+    skip = len(str(root)) + 1  # paths relative to the folder: a moved folder keeps its cache
+    for file in map(str, listing.files):
+        stat = os.stat(file)
+        digest.update(f"{file[skip:]}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

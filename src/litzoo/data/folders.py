@@ -94,11 +94,12 @@ class ImageFolderDataModule(PixelDataModule):
     def prepare_data(self) -> None:
         # Once per node, before every rank's setup: the ranks then read the cache, not the images.
         if self.hparams.cache:
-            self._images()
+            self._decoded = self._images()  # this process's setup takes it; other ranks read the cache
 
     def load_pixels(self) -> dict[str, Split]:
         hp = self.hparams
-        images = self._images()
+        images = self.__dict__.pop("_decoded", None)
+        images = self._images() if images is None else images
         labels = torch.tensor(self.listing.labels, dtype=torch.long)
         parts = self.listing.cut(hp.val_fraction, hp.test_fraction, hp.seed)
         return {name: (images[idx], labels[idx]) for name, idx in parts.items()}
