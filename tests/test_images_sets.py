@@ -1,12 +1,15 @@
 """torchvision image sets from tiny files in their real formats: layout, labels, statistics, bad files."""
 
+import tarfile
 from pathlib import Path
 
 import pytest
 import torch
+from torchvision import datasets
 
 from litzoo import configs
 from litzoo.data import ImageSetDataModule
+from litzoo.data.image_files import write_cifar
 from litzoo.data.image_sets import SETS
 from litzoo.data.pixels import channel_stats
 from litzoo.errors import ConfigError, DataUnavailableError
@@ -101,3 +104,27 @@ def test_missing_cifar_from_the_cli_is_one_line_and_leaves_no_run(
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "data_batch_1 is missing" in lines[0], err
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_cifar_tarball_in_the_data_folder_is_unpacked_once(tmp_path: Path) -> None:
+    folder = write_cifar(tmp_path / "made", datasets.CIFAR10)
+    with tarfile.open(tmp_path / "cifar-10-python.tar.gz", "w:gz") as tar:
+        tar.add(folder, arcname=folder.name)  # the tarball's own layout: cifar-10-batches-py/...
+    with pytest.raises(DataUnavailableError, match=r"cifar-10-python.tar.gz is corrupt"):
+        ImageSetDataModule(data_dir=str(tmp_path)).prepare_data()  # not torchvision's MD5
+    assert not (tmp_path / "cifar-10-batches-py").exists()
+    dm = ImageSetDataModule(data_dir=str(tmp_path), check_md5=False, val_size=32)
+    dm.prepare_data()
+    dm.setup()
+    assert len(dm.splits["test"][0]) == 32
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cifar-10-batches-py",
+        "cifar-10-python.tar.gz",
+        "made",
+    ]
+
+
+def test_the_statistics_go_into_the_checkpoint(tmp_path: Path) -> None:
+    dm = _module(tmp_path, "SVHN")
+    state = dm.state_dict()
+    assert state["mean"] == pytest.approx(dm.mean.flatten().tolist()) and len(state["std"]) == 3

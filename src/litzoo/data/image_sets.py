@@ -1,9 +1,13 @@
 """torchvision image sets held in memory (CIFAR-10/100, SVHN, the IDX sets), read from their own files.
 
 Files are never downloaded: each set's files must be under ``data_dir`` as torchvision lays
-them out, and each is checked against torchvision's MD5 before torchvision's own reader parses it.
+them out (a CIFAR tarball there is unpacked once), and each is checked against torchvision's
+MD5 before torchvision's own reader parses it.
 """
 
+import os
+import shutil
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -11,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 from torchvision import datasets
-from torchvision.datasets.utils import check_md5
+from torchvision.datasets.utils import check_md5, extract_archive
 
 from litzoo.data.base import DEFAULT_DATA_DIR
 from litzoo.data.batches import Split
@@ -70,6 +74,9 @@ def check_files(image_set: ImageSet, data_dir: Path, md5: bool) -> None:
     if image_set.name in _IDX:  # gzipped files are unpacked by resolve_root
         resolve_root(data_dir, image_set.cls, download=False)
         return
+    archive = data_dir / getattr(image_set.cls, "filename", "")
+    if image_set.name.startswith("CIFAR") and not folder.exists() and archive.is_file():
+        unpack(archive, folder, image_set.cls.tgz_md5 if md5 else None)
     for name, digest in image_set.files():
         path = folder / name
         if not path.is_file():
@@ -82,6 +89,22 @@ def check_files(image_set: ImageSet, data_dir: Path, md5: bool) -> None:
                 f"{image_set.name}: {path} is corrupt (its MD5 is not torchvision's); fetch "
                 f"{image_set.source} again, or set check_md5: false for files of your own in this format"
             )
+
+
+def unpack(archive: Path, folder: Path, digest: str | None) -> None:
+    """Unpack a CIFAR tarball found in the data folder into ``folder``, whole or not at all."""
+    if digest and not check_md5(str(archive), digest):
+        raise DataUnavailableError(f"{archive} is corrupt (its MD5 is not torchvision's): fetch it again")
+    staging = folder.with_name(f"{folder.name}.{os.getpid()}.part")
+    try:
+        extract_archive(str(archive), str(staging))
+        (staging / folder.name).replace(folder)  # atomic: a later run finds every file or none
+    except (OSError, tarfile.TarError) as err:
+        raise DataUnavailableError(
+            f"{archive} cannot be unpacked ({err}): unpack it in {folder.parent}/"
+        ) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def read_split(image_set: ImageSet, data_dir: Path, train: bool) -> Split:

@@ -3,6 +3,7 @@
 from typing import Literal
 
 import torch
+from lightning.pytorch.utilities import rank_zero_info
 
 from litzoo.data.augment import random_affine, random_crop_flip
 from litzoo.data.base import TensorDataModule
@@ -91,9 +92,16 @@ class PixelDataModule(TensorDataModule):
         if mean is None or std is None:
             computed = channel_stats(splits["train"][0])
             mean, std = mean or computed[0], std or computed[1]
+            rank_zero_info(
+                f"{type(self).__name__}: training split's mean {mean}, std {std} (fix them with mean, std)"
+            )
         channels = self.input_shape[0]
         self.mean, self.std = (torch.tensor(v).expand(channels).reshape(1, -1, 1, 1) for v in (mean, std))
         return {name: (self._scale(images), labels) for name, (images, labels) in splits.items()}
+
+    def state_dict(self) -> dict[str, list[float]]:
+        """The statistics the pixels were scaled by, saved in each checkpoint (to scale new images alike)."""
+        return {"mean": self.mean.flatten().tolist(), "std": self.std.flatten().tolist()}
 
     def _scale(self, images: torch.Tensor) -> torch.Tensor:
         floats = images.float().div_(255)
