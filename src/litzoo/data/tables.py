@@ -178,26 +178,31 @@ class TableDataModule(TensorDataModule):
         return names
 
     def _split(self, frame: pd.DataFrame) -> list[pd.DataFrame]:
-        """Train, val and test rows: a seeded shuffle, cut by class for a classification."""
+        """Train, val and test rows: a seeded shuffle, stratified by class for a classification.
+
+        Each class's rows, shuffled, are spread evenly over one ordering of all rows (row ``i`` of
+        ``n`` at ``(i + 0.5) / n``), which is then cut at the fractions: every split gets the
+        exact share of rows and each class in proportion.
+        """
         g = torch.Generator().manual_seed(self.hparams.seed)
-        target = as_text(frame[self.hparams.target]) if self.task == "classification" else None
-        groups = (
-            [frame.index[target == c] for c in sorted(target.unique())]
-            if target is not None
-            else [frame.index]
+        n = len(frame)
+        classes = (
+            as_text(frame[self.hparams.target])
+            if self.task == "classification"
+            else pd.Series("", frame.index)
         )
-        cuts: list[list] = [[], [], []]
-        for members in groups:
-            order = members[torch.randperm(len(members), generator=g).numpy()]
-            train, val = (round(f * len(order)) for f in self.hparams.split[:2])
-            for part, rows in zip(
-                cuts, (order[:train], order[train : train + val], order[train + val :]), strict=True
-            ):
-                part.extend(rows)
+        position = torch.empty(n, dtype=torch.float64)
+        for c in sorted(classes.unique()):
+            members = torch.tensor((classes == c).to_numpy()).nonzero().flatten()
+            shuffled = members[torch.randperm(len(members), generator=g)]
+            position[shuffled] = (torch.arange(len(members), dtype=torch.float64) + 0.5) / len(members)
+        order = torch.argsort(position + 1e-9 * torch.rand(n, generator=g, dtype=torch.float64))
+        train, val = (round(f * n) for f in self.hparams.split[:2])
+        cuts = order.split([train, val, n - train - val])
         for name, rows in zip(SPLITS, cuts, strict=True):
-            if not rows:
-                raise ConfigError(f"{self.path.name}: {len(frame)} rows leave the {name} split empty")
-        return [frame.loc[rows] for rows in cuts]
+            if not len(rows):
+                raise ConfigError(f"{self.path.name}: {n} rows leave the {name} split empty")
+        return [frame.iloc[rows.numpy()] for rows in cuts]
 
 
 def tiny_table(init_args: dict[str, Any], rows: int = 90) -> pd.DataFrame:

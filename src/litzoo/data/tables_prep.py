@@ -104,7 +104,7 @@ class ColumnPrep:
             x = torch.tensor(numbers(values, where).fillna(self.fill).to_numpy(), dtype=torch.float32)
             return ((x - self.mean) / self.std).unsqueeze(1)
         # Missing, or a category the training rows never had: the most frequent training one.
-        codes = pd.Categorical(as_text(values), categories=self.categories).codes
+        codes = pd.Index(self.categories).get_indexer(as_text(values))
         fill = self.categories.index(str(self.fill))
         index = torch.tensor(codes, dtype=torch.long).masked_fill(torch.tensor(codes) < 0, fill)
         if encoding == "label":
@@ -180,7 +180,7 @@ class TablePrep:
         """Targets: ``(N,)`` int64 class indices, or float32 values for a regression."""
         if self.classes is None:
             return torch.tensor(numbers(values, where).to_numpy(), dtype=torch.float32)
-        index = pd.Categorical(as_text(values), categories=self.classes).codes
+        index = pd.Index(self.classes).get_indexer(as_text(values))
         return torch.tensor(index, dtype=torch.long)
 
     def state_dict(self) -> dict[str, Any]:
