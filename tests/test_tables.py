@@ -115,6 +115,12 @@ def test_checkpoint_restores_the_fitted_preprocessing(tmp_path: Path) -> None:
     other = table(tmp_path, shifted, encoding="label")
     with pytest.raises(ConfigError, match="makes 5 features"):
         other.load_state_dict(ckpt["TableDataModule"])
+    # predict from the checkpoint, the file now shifted: Lightning hands the module its saved state
+    run = Path(cli.trainer.default_root_dir)
+    config, last = run / "config.yaml", run / "checkpoints" / "last.ckpt"
+    predicted = LitzooCLI(args=["predict", "--config", str(config), f"--ckpt_path={last}"]).datamodule
+    assert predicted.prep == trained.prep
+    assert torch.equal(predicted.splits["test"][0], trained.prep.encode(predicted.frames["test"], "t"))
 
 
 def bad(frame: pd.DataFrame) -> pd.DataFrame:
