@@ -133,6 +133,11 @@ ERRORS = {
     "missing column": (tiny_table({}), ["--data.init_args.target=species"], "no column 'species' (target)"),
     "one class": (tiny_table({}).assign(target="a"), [], "target column 'target' has one class ('a')"),
     "text in numeric": (bad(tiny_table({})), [], "column 'x1' holds text 'abc' (row 8)"),
+    "text in a regression target": (
+        tiny_table({}),
+        ["--data.init_args.task=regression"],
+        "column 'target' holds text 'a' (row 1) where numbers are expected: fix the cell, or set task",
+    ),
     "text in forced numeric": (
         tiny_table({}),
         ["--data.init_args.numeric=[colour]"],

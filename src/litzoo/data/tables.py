@@ -17,6 +17,7 @@ from litzoo.data.tables_prep import (
     fit_column,
     infer_kind,
     infer_task,
+    numbers,
     read_table,
 )
 from litzoo.errors import ConfigError
@@ -162,8 +163,13 @@ class TableDataModule(TensorDataModule):
         return kinds
 
     def _classes(self, values: pd.Series) -> list[str] | None:
-        """Class names in label order (numbers by value), from every row; None for a regression."""
+        """Class names in label order (numbers by value), from every row; None for a regression.
+
+        Raises:
+            ConfigError: fewer than two classes, or a regression target holds text.
+        """
         if self.task == "regression":
+            numbers(values, self.path.name, hint="set task: classification")
             return None
         names = sorted(as_text(values).unique())
         parsed = pd.to_numeric(pd.Series(names), errors="coerce")

@@ -37,8 +37,8 @@ def read_table(path: Path) -> pd.DataFrame:
         raise ConfigError(f"cannot read {path} as a table: {str(err).splitlines()[0]}") from None
 
 
-def numbers(values: pd.Series, where: str) -> pd.Series:
-    """``values`` as floats (missing stays NaN).
+def numbers(values: pd.Series, where: str, hint: str = "") -> pd.Series:
+    """``values`` as floats (missing stays NaN); ``hint`` says what else to do about text.
 
     Raises:
         ConfigError: a cell holds text, naming the column and the row.
@@ -49,7 +49,7 @@ def numbers(values: pd.Series, where: str) -> pd.Series:
         row = bad.idxmax()
         raise ConfigError(
             f"{where}: column '{values.name}' holds text {values[row]!r} (row {row + 1}) where numbers "
-            f"are expected: fix the cell, or list '{values.name}' under categorical"
+            f"are expected: fix the cell, or {hint or f'list {values.name!r} under categorical'}"
         )
     return parsed
 
