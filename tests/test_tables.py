@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from litzoo.data.tables import TableDataModule, tiny_table
-from litzoo.errors import ConfigError
+from litzoo.errors import ConfigError, DataUnavailableError
 from litzoo.run.cli import LitzooCLI
 
 from conftest import BASE, CONFIGS, run_main
@@ -158,6 +158,13 @@ def test_a_bad_table_is_one_line_naming_the_column_and_leaves_no_run(
     assert len(lines) == 1 and expected in lines[0], err
     assert "Traceback" not in err
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_table_that_is_not_there_says_where_it_was_looked_for(tmp_path: Path) -> None:
+    with pytest.raises(DataUnavailableError, match=f"no table file {tmp_path}/nope.csv"):
+        TableDataModule(file="nope.csv", data_dir=str(tmp_path))
+    with pytest.raises(DataUnavailableError, match="pip install no_such_package"):
+        TableDataModule(file="t.csv", package="no_such_package")
 
 
 def test_penguins_config_reads_the_packaged_table() -> None:

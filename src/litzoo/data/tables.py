@@ -4,8 +4,12 @@ import importlib.resources
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import torch
+
+try:
+    import pandas as pd
+except ImportError as err:  # an optional extra: say which
+    raise ImportError(f"tables need pandas and pyarrow ({err}): pip install 'litzoo[tables]'") from err
 
 from litzoo.data.base import DEFAULT_DATA_DIR, Split, TensorDataModule
 from litzoo.data.contract import Task
@@ -20,7 +24,7 @@ from litzoo.data.tables_prep import (
     numbers,
     read_table,
 )
-from litzoo.errors import ConfigError
+from litzoo.errors import ConfigError, DataUnavailableError
 
 SPLITS = ("train", "val", "test")
 
@@ -77,8 +81,7 @@ class TableDataModule(TensorDataModule):
         if len(split) != 3 or min(split) <= 0 or abs(sum(split) - 1) > 1e-6:
             raise ConfigError(f"split needs three positive fractions that sum to 1, got {list(split)}")
         self.save_hyperparameters(logger=False)
-        root = importlib.resources.files(package) if package else Path(data_dir or DEFAULT_DATA_DIR)
-        self.path = Path(str(root / file))
+        self.path = table_path(file, data_dir, package)
         frame = read_table(self.path)
         kinds = self._kinds(frame)
         frame = frame[frame[target].notna()]
@@ -209,6 +212,23 @@ class TableDataModule(TensorDataModule):
             if not len(rows):
                 raise ConfigError(f"{self.path.name}: {n} rows leave the {name} split empty")
         return [frame.iloc[rows.numpy()] for rows in cuts]
+
+
+def table_path(file: str, data_dir: str | None, package: str | None) -> Path:
+    """``file`` in ``data_dir``, or inside the installed Python package ``package``.
+
+    Raises:
+        DataUnavailableError: the package is not installed.
+    """
+    if not package:
+        return Path(data_dir or DEFAULT_DATA_DIR) / file
+    try:
+        return Path(str(importlib.resources.files(package) / file))
+    except ModuleNotFoundError:
+        raise DataUnavailableError(
+            f"the table {file} comes with the Python package {package}, which is not installed: "
+            f"pip install {package} (litzoo's own tables: pip install 'litzoo[tables]')"
+        ) from None
 
 
 def tiny_table(init_args: dict[str, Any], rows: int = 90) -> pd.DataFrame:

@@ -9,8 +9,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import pandas as pd
 import torch
+
+try:
+    import pandas as pd
+except ImportError as err:  # an optional extra: say which
+    raise ImportError(f"tables need pandas and pyarrow ({err}): pip install 'litzoo[tables]'") from err
 
 from litzoo.errors import ConfigError, DataUnavailableError
 
