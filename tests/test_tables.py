@@ -55,8 +55,9 @@ def test_kinds_are_inferred_and_categories_one_hot(tmp_path: Path) -> None:
     assert dm.input_shape == (5,)
     label = table(tmp_path, encoding="label", drop=["x1"])
     assert label.prep.features == ["x0", "colour"] and label.input_shape == (2,)
-    coded = table(tmp_path, categorical=["x0"])  # numbers read as categories: one feature per training value
-    assert coded.prep.columns[0].kind == "categorical" and coded.input_shape == (63 + 1 + 3,)
+    codes = tiny_table({}).assign(code=[10 * (i % 4) for i in range(90)])
+    coded = table(tmp_path, codes, categorical=["code"])  # numbers read as categories
+    assert coded.prep.features[-4:] == ["code=0", "code=10", "code=20", "code=30"]
     regression = table(tmp_path, tiny_table({"task": "regression"}))
     assert regression.task == "regression" and regression.num_outputs == 1
 
@@ -123,6 +124,21 @@ def test_checkpoint_restores_the_fitted_preprocessing(tmp_path: Path) -> None:
     assert torch.equal(predicted.splits["test"][0], trained.prep.encode(predicted.frames["test"], "t"))
 
 
+@pytest.mark.parametrize(
+    ("name", "settings", "metric"),
+    [("r.parquet", {"task": "regression"}, "test/mse"), ("c.csv", {"encoding": "label"}, "test/acc")],
+)
+def test_a_regression_and_a_label_encoded_table_train_and_test(
+    tmp_path: Path, name: str, settings: dict, metric: str
+) -> None:
+    data = write(tiny_table(settings), tmp_path, name)
+    options = [f"--data.init_args.{key}={value}" for key, value in settings.items()]
+    cli = LitzooCLI(args=fit_args(data, *options, "--trainer.fast_dev_run=true"))
+    assert cli.datamodule.task == settings.get("task", "classification")
+    assert cli.datamodule.input_shape == ((5,) if "task" in settings else (3,))
+    assert torch.isfinite(cli.trainer.callback_metrics[metric])
+
+
 def bad(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.astype(object)
     frame.loc[7, "x1"] = "abc"
@@ -137,6 +153,11 @@ ERRORS = {
         tiny_table({}),
         ["--data.init_args.task=regression"],
         "column 'target' holds text 'a' (row 1) where numbers are expected: fix the cell, or set task",
+    ),
+    "an id column": (
+        tiny_table({}),
+        ["--data.init_args.categorical=[x0]"],
+        "column 'x0' has another value in each of its 63 training rows (an id or free text?)",
     ),
     "text in forced numeric": (
         tiny_table({}),
@@ -173,5 +194,5 @@ def test_penguins_config_reads_the_packaged_table() -> None:
     spec = yaml.safe_load((CONFIGS / "data" / "penguins.yaml").read_text())
     dm = TableDataModule(**spec["init_args"])
     assert sum(len(f) for f in dm.frames.values()) == 344
-    assert dm.prep.classes == ["Adelie", "Chinstrap", "Gentoo"] and dm.input_shape == (9,)
+    assert dm.class_names == ["Adelie", "Chinstrap", "Gentoo"] and dm.input_shape == (9,)
     assert {c.name for c in dm.prep.columns if c.kind == "categorical"} == {"island", "sex"}

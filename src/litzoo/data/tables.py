@@ -92,6 +92,7 @@ class TableDataModule(TensorDataModule):
         self.prep = TablePrep(columns, encoding, target, self._classes(frame[target]))
         self.input_shape = (self.prep.width,)
         self.num_outputs = len(self.prep.classes) if self.prep.classes else 1
+        self.class_names = self.prep.classes  # label k is class_names[k] (None: a regression)
 
     @classmethod
     def tiny(cls, init_args: dict[str, Any], folder: Path) -> dict[str, Any]:

@@ -22,6 +22,8 @@ Kind = Literal["numeric", "categorical"]
 Encoding = Literal["onehot", "label"]
 # A numeric column with at most this many distinct whole values is read as class labels.
 MAX_INTEGER_CLASSES = 20
+# A categorical column with a different value in each of this many training rows or more is refused.
+UNIQUE_ROWS = 20
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -120,13 +122,19 @@ def fit_column(values: pd.Series, kind: Kind, standardize: bool, where: str) -> 
     """Fit one column on the training rows.
 
     Raises:
-        ConfigError: the column has no value at all in the training rows.
+        ConfigError: the column has no value at all in the training rows, or it is categorical
+            with another value in each of them (an id or free text: no category would recur).
     """
     name = str(values.name)
     if values.notna().sum() == 0:
         raise ConfigError(f"{where}: column '{name}' has no values in the training split: drop it")
     if kind == "categorical":
         text = as_text(values).dropna()
+        if len(text) >= UNIQUE_ROWS and text.nunique() == len(text):
+            raise ConfigError(
+                f"{where}: column '{name}' has another value in each of its {len(text)} training rows "
+                f"(an id or free text?): list it under drop, or under numeric if it holds numbers"
+            )
         return ColumnPrep(name, kind, str(text.mode().iloc[0]), categories=sorted(text.unique()))
     x = numbers(values, where)
     filled = x.fillna(x.median())
