@@ -196,3 +196,15 @@ def test_penguins_config_reads_the_packaged_table() -> None:
     assert sum(len(f) for f in dm.frames.values()) == 344
     assert dm.class_names == ["Adelie", "Chinstrap", "Gentoo"] and dm.input_shape == (9,)
     assert {c.name for c in dm.prep.columns if c.kind == "categorical"} == {"island", "sex"}
+
+
+@pytest.mark.slow
+def test_the_penguins_experiment_reaches_its_target(tmp_path: Path) -> None:
+    from litzoo import configs
+
+    exp = configs.experiment("mlp_penguins", CONFIGS)
+    args = configs.fit_args(exp.model, exp.data, exp.name, logger="csv", data_dir=str(tmp_path), root=CONFIGS)
+    # No callbacks (checkpoints, the progress bar): the final weights are tested, and quietly.
+    cli = LitzooCLI(args=["fit", *args, "--trainer.enable_progress_bar=false", "--trainer.callbacks=[]"])
+    metrics = {k: float(v) for k, v in cli.trainer.callback_metrics.items()}
+    assert all(target.met(metrics[target.metric]) for target in exp.targets), metrics
