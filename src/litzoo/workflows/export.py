@@ -90,14 +90,16 @@ def export_run(run: Path, fmt: Format) -> dict:
 
 
 def _import_system(checkpoint: Path) -> None:
-    """Import the module of the system a checkpoint names, if it is one of this package's.
+    """Import the module of the system a checkpoint names, if it is litzoo's or the project's.
 
-    Lightning loads only classes already imported; importing just this package's own modules
-    keeps a checkpoint from naming code to run.
+    Lightning loads only classes already imported; importing only litzoo's modules and those of
+    the project in the working folder (``src/<package>``) keeps a checkpoint from naming code to run.
     """
     saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
     module = str(saved.get("hyper_parameters", {}).get("_class_path", "")).rpartition(".")[0]
-    if module.split(".")[0] == __package__:
+    top = module.split(".")[0]
+    # __package__ is "litzoo.workflows": its first part is litzoo's own top package.
+    if top and (top == __package__.split(".")[0] or (Path.cwd() / "src" / top).is_dir()):
         importlib.import_module(module)
 
 
