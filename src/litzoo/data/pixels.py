@@ -81,6 +81,7 @@ class PixelDataModule(TensorDataModule):
         self._augment, self._padding, self._normalize = augment, padding, normalize
         # The statistics the pixels were scaled by (given, or computed in setup), each (1, C, 1, 1).
         self.mean = self.std = torch.zeros(0)
+        self.stats: dict[str, list[float]] = {}
 
     def load_pixels(self) -> dict[str, Split]:
         """``train``, ``val`` and ``test``: images ``(N, C, H, W)`` uint8, labels ``(N,)`` int64."""
@@ -96,12 +97,14 @@ class PixelDataModule(TensorDataModule):
                 f"{type(self).__name__}: training split's mean {mean}, std {std} (fix them with mean, std)"
             )
         channels = self.input_shape[0]
-        self.mean, self.std = (torch.tensor(v).expand(channels).reshape(1, -1, 1, 1) for v in (mean, std))
+        mean, std = (list(v) * (channels // len(v)) for v in (mean, std))  # one value: every channel's
+        self.stats = {"mean": mean, "std": std}
+        self.mean, self.std = (torch.tensor(v).reshape(1, -1, 1, 1) for v in (mean, std))
         return {name: (self._scale(images), labels) for name, (images, labels) in splits.items()}
 
     def state_dict(self) -> dict[str, list[float]]:
         """The statistics the pixels were scaled by, saved in each checkpoint (to scale new images alike)."""
-        return {"mean": self.mean.flatten().tolist(), "std": self.std.flatten().tolist()}
+        return dict(self.stats)
 
     def _scale(self, images: torch.Tensor) -> torch.Tensor:
         floats = images.float().div_(255)
