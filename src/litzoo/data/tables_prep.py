@@ -1,8 +1,8 @@
 """A table's preprocessing, fitted on the training rows: column kinds, imputation, encoding, scaling.
 
-``TablePrep.fit`` learns everything from the training split only; ``encode`` turns any rows
-(the splits, a CSV of new rows, a server's JSON records) into the same features. Its state is
-plain lists and numbers, so a checkpoint holding it loads with ``weights_only=True``.
+``fit_column`` learns each feature column from the training split only; ``TablePrep.encode``
+turns any rows (the splits, a CSV of new rows, a server's JSON records) into the same features.
+Its state is plain lists and numbers, so a checkpoint holding it loads with ``weights_only=True``.
 """
 
 from dataclasses import asdict, dataclass, field
