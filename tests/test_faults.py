@@ -145,8 +145,8 @@ def test_a_full_disk_while_checkpointing_is_one_line_keeps_the_last_checkpoint_a
     )  # fmt: skip
     assert limited.returncode == 2 and "Traceback" not in limited.stderr, limited.stderr[-3000:]
     line = limited.stderr.strip().splitlines()[-1]
-    assert line.startswith(f"litzoo: error: {run / 'checkpoints'} is full (File too large"), line
-    assert "needs about" in line and f"make resume RUN={run}" in line
+    assert line.startswith(f"litzoo: error: {run / 'checkpoints'}: best-epoch=01.ckpt (about "), line
+    assert "is larger than the file-size limit allows" in line and line.endswith(f"make resume RUN={run}")
     assert torch.load(last, weights_only=True)["global_step"] == 2  # the previous one, whole
     assert not [p.name for p in run.rglob("*partial*")], "a temporary file was left"
     code, _, err = run_main(capsys, "resume", str(run), "--trainer.max_epochs=2")  # space freed
@@ -248,3 +248,35 @@ def test_a_real_ctrl_c_saves_says_how_to_resume_and_exits_130(tmp_path: Path) ->
     assert f"continue it with: make resume RUN={folder}" in err
     step = int(err.split("interrupted (Ctrl-C) at step ")[1].split(":")[0])
     assert torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == step > 2
+
+
+def test_a_full_disk_during_a_checkpoint_save_names_the_folder_and_the_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from litzoo.errors import DiskFullError
+    from litzoo.run import checkpoints
+
+    io = checkpoints.AtomicCheckpointIO()
+    path = tmp_path / "run" / "checkpoints" / "last.ckpt"
+    io.save_checkpoint({"state_dict": {"w": torch.ones(3)}, "global_step": 1}, path)
+
+    def disk_full(obj: object, file: object) -> None:  # what torch raises when a write fails
+        file.write(b"PK\x03\x04 half a zip")
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError:
+            raise RuntimeError(
+                "[enforce fail at inline_container.cc:672] . unexpected pos 704 vs 598"
+            ) from None
+
+    monkeypatch.setattr(checkpoints.torch, "save", disk_full)
+    with pytest.raises(DiskFullError) as caught:
+        io.save_checkpoint({"state_dict": {"w": torch.zeros(1000)}, "global_step": 2}, path)
+    assert str(caught.value).startswith(
+        f"{path.parent} is full (No space left on device): writing last.ckpt needs about 4.0 kB, "
+    )
+    assert str(caught.value).endswith(f"make resume RUN={tmp_path / 'run'}")
+    assert torch.load(path, weights_only=True)["global_step"] == 1
+    assert [p.name for p in path.parent.iterdir()] == ["last.ckpt"]  # no partial file left

@@ -52,11 +52,18 @@ def disk_full_error(cause: OSError, folder: Path, writing: str, needed: int | No
     except OSError:
         free = "its free space unknown"
     need = f" needs about {_size(needed)}," if needed else ","
-    limit = " (a file-size limit: ulimit -f)" if cause.errno == errno.EFBIG else ""
     run = folder.parent if folder.name == "checkpoints" else folder
+    then = f"then continue the run from its last checkpoint: make resume RUN={run}"
+    if cause.errno == errno.EFBIG:  # space is there; the process may not write files this large
+        size = f" (about {_size(needed)})" if needed else ""
+        return DiskFullError(
+            f"{folder}: {writing}{size} is larger than the file-size limit allows (ulimit -f; "
+            f"{cause.strerror}). Raise the limit, {then}"
+        )
+    full = "is over its quota" if cause.errno == errno.EDQUOT else "is full"
     return DiskFullError(
-        f"{folder} is full ({cause.strerror}{limit}): writing {writing}{need} {free}. Free some space "
-        f"or raise the quota, then continue the run from its last checkpoint: make resume RUN={run}"
+        f"{folder} {full} ({cause.strerror}): writing {writing}{need} {free}. Free some space "
+        f"or raise the quota, {then}"
     )
 
 
