@@ -109,7 +109,9 @@ class TextDataModule(TensorDataModule):
     ) -> None:
         super().__init__(batch_size, seed)
         if block_size < 1 or (train_stride is not None and train_stride < 1):
-            raise ConfigError(f"block_size and train_stride must be positive, got {block_size}, {train_stride}")
+            raise ConfigError(
+                f"block_size and train_stride must be positive, got {block_size}, {train_stride}"
+            )
         self.file = Path(data_dir or DEFAULT_DATA_DIR) / path
         self.block_size, self.train_stride = block_size, train_stride or block_size
         text = read_text(self.file)
@@ -136,7 +138,11 @@ class TextDataModule(TensorDataModule):
     def load(self) -> dict[str, Split]:
         ids = self.vocabulary.encode(read_text(self.file))
         val = windows(ids[self._cut :], self.block_size, self.block_size)
-        return {"train": windows(ids[: self._cut], self.block_size, self.train_stride), "val": val, "test": val}
+        return {
+            "train": windows(ids[: self._cut], self.block_size, self.train_stride),
+            "val": val,
+            "test": val,
+        }
 
     def state_dict(self) -> dict[str, Any]:
         """The vocabulary, saved in every checkpoint: a token id must keep its meaning."""

@@ -58,6 +58,9 @@ class CausalTransformer(nn.Module):
             raise ConfigError(f"d_model={d_model} is not divisible by nhead={nhead}")
         self.block_size = _context(input_shape, type(self).__name__)
         self.tokens = nn.Embedding(num_outputs, d_model)
+        # GPT-2's small initial embeddings: tied to the output layer, unit-variance ones would start
+        # the loss far above ln(vocabulary).
+        nn.init.normal_(self.tokens.weight, std=0.02)
         if positional == "learned":
             self.positions = nn.Parameter(torch.randn(1, self.block_size, d_model) * 0.02)
         else:
@@ -114,7 +117,11 @@ class RecurrentLM(nn.Module):
         self.block_size = _context(input_shape, type(self).__name__)
         self.tokens = nn.Embedding(num_outputs, embedding_dim)
         self.rnn = _CELLS[cell](
-            embedding_dim, hidden_size, num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0
+            embedding_dim,
+            hidden_size,
+            num_layers,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
         )
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, num_outputs)

@@ -9,7 +9,7 @@ from litzoo.tracking.logger import is_wandb
 
 
 class TextSamples(Callback):
-    """Writes ``samples/epoch_N.txt`` (and a W&B table row) from the system's ``generate``.
+    """Writes ``samples/epoch_N_step_S.txt`` (and a W&B table row) from the system's ``generate``.
 
     The system (``litzoo.systems.language.LanguageModel``) adds this callback itself and sets
     what to generate (``sample_prompt``, ``sample_tokens``, ``sample_temperature``). Sampling
@@ -33,7 +33,9 @@ class TextSamples(Callback):
             hp.sample_temperature,
             generator=torch.Generator().manual_seed(self.seed),
         )
-        path = Path(trainer.default_root_dir) / "samples" / f"epoch_{trainer.current_epoch}.txt"
+        # An epoch may validate more than once (val_check_interval): the step tells them apart.
+        name = f"epoch_{trainer.current_epoch}_step_{trainer.global_step}.txt"
+        path = Path(trainer.default_root_dir) / "samples" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         # A W&B table is immutable once logged: log every epoch's row so far, so the newest has them all.

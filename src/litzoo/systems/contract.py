@@ -60,7 +60,9 @@ class Contract:
             return torch.randn(batch_size, *self.input_shape, generator=generator)
         # Token ids: any id below the vocabulary size (``classes``) is valid.
         high = self.classes or 2
-        return torch.randint(0, high, (batch_size, *self.input_shape), generator=generator, dtype=self.input_dtype)
+        return torch.randint(
+            0, high, (batch_size, *self.input_shape), generator=generator, dtype=self.input_dtype
+        )
 
 
 def contract_of(system: LightningModule, needed_by: str) -> Contract:

@@ -31,7 +31,11 @@ def network(model: LightningModule) -> tuple[torch.nn.Module, tuple[int, ...]]:
 
 
 def export(
-    module: torch.nn.Module, sample: tuple[int, ...], fmt: Format, path: Path, dtype: torch.dtype = torch.float32
+    module: torch.nn.Module,
+    sample: tuple[int, ...],
+    fmt: Format,
+    path: Path,
+    dtype: torch.dtype = torch.float32,
 ) -> dict:
     """Export ``module`` (inputs ``(B, *sample)`` of ``dtype``) to ``path``; check it at three batch sizes.
 

@@ -23,7 +23,9 @@ def load_language_model(run: Path) -> LightningModule:
     _import_system(checkpoint)
     model = LightningModule.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)
     if not callable(getattr(type(model), "generate", None)):
-        raise ConfigError(f"{run} trained a {type(model).__name__}, which generates no text (a language model does)")
+        raise ConfigError(
+            f"{run} trained a {type(model).__name__}, which generates no text (a language model does)"
+        )
     return model
 
 
@@ -34,7 +36,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--prompt", default="\n", help="text to continue (default: a new line)")
     parser.add_argument("--tokens", type=int, default=500, help="characters to generate")
     parser.add_argument("--temperature", type=float, default=0.8, help="0: always the likeliest character")
-    parser.add_argument("--top_k", type=int, default=None, help="sample among the k likeliest characters only")
+    parser.add_argument(
+        "--top_k", type=int, default=None, help="sample among the k likeliest characters only"
+    )
     parser.add_argument("--seed", type=int, default=None, help="a seed for repeatable text")
     args = parser.parse_args(argv)
     generator = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
