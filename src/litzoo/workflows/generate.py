@@ -1,6 +1,7 @@
 """Text from a trained language model: ``litzoo generate --run RUN --prompt "..."`` (``make generate``)."""
 
 import argparse
+import importlib
 from pathlib import Path
 
 import torch
@@ -8,7 +9,6 @@ from lightning import LightningModule
 
 from litzoo.errors import ConfigError
 from litzoo.run.folders import best_point
-from litzoo.workflows.export import _import_system
 
 
 def load_language_model(run: Path) -> LightningModule:
@@ -27,6 +27,18 @@ def load_language_model(run: Path) -> LightningModule:
             f"{run} trained a {type(model).__name__}, which generates no text (a language model does)"
         )
     return model
+
+
+def _import_system(checkpoint: Path) -> None:
+    """Import the module of the system a checkpoint names, if it is one of litzoo's own.
+
+    Lightning loads only classes already imported; importing just litzoo's modules keeps a
+    checkpoint from naming code to run.
+    """
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    module = str(saved.get("hyper_parameters", {}).get("_class_path", "")).rpartition(".")[0]
+    if module.split(".")[0] == "litzoo":
+        importlib.import_module(module)
 
 
 def main(argv: list[str]) -> None:
