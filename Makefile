@@ -44,7 +44,7 @@ define with_fit_args
 	set -x; $(PY) -m $(1) "$${argv[@]}" $(ARGS)
 endef
 
-.PHONY: help train cv sweep agent resume eval export predict test test-slow lock lint format clean
+.PHONY: help train cv sweep agent resume eval export predict generate test test-slow lock lint format clean
 
 help:  ## list targets, models and data
 	@echo "targets:"
@@ -104,6 +104,11 @@ export: $(STAMP)  ## RUN's best network to RUN/export/model.$(FORMAT) (onnx or p
 
 predict: $(STAMP)  ## predictions of a run's best checkpoint on the test split, into RUN/predictions.csv
 	$(PY) -m litzoo predict --run "$(RUN)" $(ARGS)
+
+PROMPT ?=
+TOKENS ?= 500
+generate: $(STAMP)  ## text from a run's language model: RUN=runs/<name>/<time> PROMPT="ROMEO:" [TOKENS=500]
+	$(PY) -m litzoo generate --run "$(RUN)" $(if $(PROMPT),--prompt "$(PROMPT)") --tokens "$(TOKENS)" $(ARGS)
 
 test: $(STAMP)  ## run the fast test suite
 	$(PY) -m pytest -q -m "not slow" $(ARGS)

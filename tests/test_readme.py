@@ -45,6 +45,10 @@ RUN_BY: dict[str, tuple[str | None, str]] = {
         "test_export.py::test_a_runs_onnx_file_runs_in_a_process_that_never_imports_litzoo",
         "-m litzoo export",
     ),
+    "make generate": (
+        "test_text.py::test_litzoo_generate_continues_a_prompt_from_a_run_folder",
+        "-m litzoo generate --run",
+    ),
     "make sweep RESUME": (
         "test_sweep.py::test_an_interrupted_sweep_resumes_its_trial_from_its_checkpoint",
         "-m litzoo sweep --resume",

@@ -24,6 +24,8 @@ Workflows:
                                      a hyperparameter sweep in W&B's format (--resume FOLDER)
   agent <entity/project/sweep id>    one more agent for an online W&B sweep
   export RUN [--format onnx|pt2]     the run's best network, checked against PyTorch
+  generate --run RUN --prompt TEXT [--tokens N]
+                                     text from a run's language model
 """
 LIGHTNING = ("fit", "validate", "test", "predict")
 
@@ -59,6 +61,10 @@ def _dispatch(command: str, rest: list[str]) -> int | None:
         from litzoo.workflows.export import main as export
 
         return export(rest)
+    if command == "generate":
+        from litzoo.workflows.generate import main as generate
+
+        return generate(rest)
     raise ConfigError(f"unknown command {command!r}; litzoo --help lists them")
 
 

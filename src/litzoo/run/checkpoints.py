@@ -1,5 +1,6 @@
 """Checkpoints: checking one a user names before anything is built, and writing them atomically."""
 
+import importlib
 import os
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,19 @@ def load_hyperparameters(path: str) -> dict[str, Any]:
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise ConfigError(f"{path} is not a Lightning checkpoint (it has no state_dict)")
     return dict(checkpoint.get("hyper_parameters") or {})
+
+
+def import_system(checkpoint: Path) -> None:
+    """Import the module of the system a checkpoint names, if it is litzoo's or the project's.
+
+    Lightning loads only classes already imported; importing only litzoo's modules and those of
+    the project in the working folder (``src/<package>``) keeps a checkpoint from naming code to run.
+    """
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    module = str(saved.get("hyper_parameters", {}).get("_class_path", "")).rpartition(".")[0]
+    top = module.split(".")[0]
+    if top and (top == "litzoo" or (Path.cwd() / "src" / top).is_dir()):
+        importlib.import_module(module)
 
 
 def _architecture(model: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -15,8 +15,9 @@ from torch import nn
 
 from litzoo.errors import ConfigError
 
-# What a system's network gives: class logits, regression values, its input again, or new samples.
-Output = Literal["classes", "values", "reconstruction", "samples"]
+# What a system's network gives: class logits, regression values, its input again, new samples,
+# or next-token logits at every position (a language model).
+Output = Literal["classes", "values", "reconstruction", "samples", "tokens"]
 
 
 def _same(output: torch.Tensor) -> torch.Tensor:
@@ -32,7 +33,8 @@ class Contract:
         input_shape: one input of ``net``: it takes ``(B, *input_shape)``.
         output_shape: one output of ``net``: it gives ``(B, *output_shape)``.
         output: ``classes`` (logits), ``values`` (regression), ``reconstruction`` (the input
-            again, an autoencoder) or ``samples`` (new data drawn from noise, a generator).
+            again, an autoencoder), ``samples`` (new data drawn from noise, a generator) or
+            ``tokens`` (next-token logits ``(T, V)`` at every position, a language model).
         takes: ``data`` when ``net`` reads data samples, ``noise`` when it reads latent vectors.
         scores: turns ``net``'s outputs into what a person reads: class probabilities
             ``(B, C)``, values, reconstructions.
@@ -56,7 +58,11 @@ class Contract:
         """A random input batch for ``net``: ``(batch_size, *input_shape)``."""
         if self.input_dtype.is_floating_point:
             return torch.randn(batch_size, *self.input_shape, generator=generator)
-        return torch.zeros(batch_size, *self.input_shape, dtype=self.input_dtype)
+        # Token ids: any id below the vocabulary size (``classes``) is valid.
+        high = self.classes or 2
+        return torch.randint(
+            0, high, (batch_size, *self.input_shape), generator=generator, dtype=self.input_dtype
+        )
 
 
 def contract_of(system: LightningModule, needed_by: str) -> Contract:

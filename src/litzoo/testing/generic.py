@@ -118,7 +118,7 @@ def test_model_exports_and_matches_pytorch(
 ) -> None:
     cli = build(model_args(configs_dir, model_config.stem, tmp_path / "data"))
     contract = contract_of(cli.model.eval(), "export")
-    report = export(contract.net, contract.input_shape, fmt, tmp_path / f"model.{fmt}")
+    report = export(contract.net, contract.input_shape, fmt, tmp_path / f"model.{fmt}", contract.input_dtype)
     assert set(report["max_abs_difference"]) == set(BATCH_SIZES)
     assert max(report["max_abs_difference"].values()) <= TOLERANCE
 

@@ -6,7 +6,6 @@ at three batch sizes, and ``<file>.json`` beside it records the shapes and the d
 """
 
 import argparse
-import importlib
 import json
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ import torch
 from lightning import LightningModule
 
 from litzoo.errors import LitzooError
+from litzoo.run.checkpoints import import_system
 from litzoo.run.folders import best_point
 from litzoo.systems.contract import contract_of
 
@@ -30,14 +30,20 @@ def network(model: LightningModule) -> tuple[torch.nn.Module, tuple[int, ...]]:
     return contract.net.eval(), contract.input_shape
 
 
-def export(module: torch.nn.Module, sample: tuple[int, ...], fmt: Format, path: Path) -> dict:
-    """Export ``module`` (inputs ``(B, *sample)``) to ``path`` and check it at three batch sizes.
+def export(
+    module: torch.nn.Module,
+    sample: tuple[int, ...],
+    fmt: Format,
+    path: Path,
+    dtype: torch.dtype = torch.float32,
+) -> dict:
+    """Export ``module`` (inputs ``(B, *sample)`` of ``dtype``) to ``path``; check it at three batch sizes.
 
     Raises:
         LitzooError: an output differs from PyTorch's by more than ``TOLERANCE``.
     """
     started = time.perf_counter()
-    example = (torch.randn(2, *sample),)
+    example = (_inputs(2, sample, dtype, 0),)
     batch = torch.export.Dim("batch", min=1, max=4096)
     program = torch.export.export(module, example, dynamic_shapes=({0: batch},))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +56,7 @@ def export(module: torch.nn.Module, sample: tuple[int, ...], fmt: Format, path: 
     differences = {}
     with torch.no_grad():
         for size in BATCH_SIZES:
-            x = torch.randn(size, *sample, generator=torch.Generator().manual_seed(size))
+            x = _inputs(size, sample, dtype, size)
             differences[size] = float((run(x) - module(x)).abs().max())
     report = {
         "format": fmt,
@@ -65,6 +71,14 @@ def export(module: torch.nn.Module, sample: tuple[int, ...], fmt: Format, path: 
     if not worst <= TOLERANCE:
         raise LitzooError(f"the exported {fmt} differs from the PyTorch model by {worst:.2e} (> {TOLERANCE})")
     return report
+
+
+def _inputs(size: int, sample: tuple[int, ...], dtype: torch.dtype, seed: int) -> torch.Tensor:
+    """Random inputs ``(size, *sample)``: normal values, or token ids 0 and 1 (valid in any vocabulary)."""
+    generator = torch.Generator().manual_seed(seed)
+    if dtype.is_floating_point:
+        return torch.randn(size, *sample, generator=generator, dtype=dtype)
+    return torch.randint(0, 2, (size, *sample), generator=generator, dtype=dtype)
 
 
 def _pt2_runner(path: Path):  # noqa: ANN202 - a function of a tensor
@@ -83,24 +97,11 @@ def _onnx_runner(path: Path):  # noqa: ANN202 - a function of a tensor
 def export_run(run: Path, fmt: Format) -> dict:
     """Export a run folder's best checkpoint to ``<run>/export/model.<fmt>``."""
     checkpoint = best_point(run)
-    _import_system(checkpoint)
+    import_system(checkpoint)
     model = LightningModule.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)
     module, sample = network(model)
-    return export(module, sample, fmt, run / "export" / f"model.{fmt}")
-
-
-def _import_system(checkpoint: Path) -> None:
-    """Import the module of the system a checkpoint names, if it is litzoo's or the project's.
-
-    Lightning loads only classes already imported; importing only litzoo's modules and those of
-    the project in the working folder (``src/<package>``) keeps a checkpoint from naming code to run.
-    """
-    saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    module = str(saved.get("hyper_parameters", {}).get("_class_path", "")).rpartition(".")[0]
-    top = module.split(".")[0]
-    # __package__ is "litzoo.workflows": its first part is litzoo's own top package.
-    if top and (top == __package__.split(".")[0] or (Path.cwd() / "src" / top).is_dir()):
-        importlib.import_module(module)
+    dtype = contract_of(model, "export").input_dtype
+    return export(module, sample, fmt, run / "export" / f"model.{fmt}", dtype)
 
 
 def main(argv: list[str]) -> None:
