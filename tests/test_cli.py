@@ -195,5 +195,5 @@ def test_runs_started_together_each_get_their_own_folder(tmp_path: Path) -> None
         )
         for _ in range(4)
     ]
-    folders = [racer.communicate(timeout=60)[0].strip() for racer in racers]
+    folders = [racer.communicate(timeout=300)[0].strip() for racer in racers]
     assert sorted(Path(f).name for f in folders) == ["T", "T-2", "T-3", "T-4"]

@@ -223,7 +223,9 @@ def check_project(project: Path, answers: dict) -> None:
     assert (".pre-commit-config.yaml" in texts) == (answers.get("pre_commit", "yes") == "yes")
     assert (project / ".git").is_dir() == (answers.get("init_git", "yes") == "yes")
     models = {Path(p).stem for p in texts if p.startswith("configs/model/")}
-    assert len(models) == {"zoo": 10, "minimal": 2, "empty": 1}[answers["starter"]], models
+    zoo = {p.stem for p in (ROOT / "configs" / "model").glob("*.yaml")}  # the zoo starter copies every one
+    assert models == {"zoo": zoo, "minimal": {"mlp", "lstm"}}.get(answers["starter"], models), models
+    assert len(models) == {"zoo": len(zoo), "minimal": 2, "empty": 1}[answers["starter"]], models
     for word in texts["README.md"].split():
         if word.startswith("MODEL="):
             assert word.removeprefix("MODEL=").strip("`") in models, (
