@@ -23,6 +23,10 @@ Workflows:
                                      a hyperparameter sweep in W&B's format (--resume FOLDER)
   agent <entity/project/sweep id>    one more agent for an online W&B sweep
   export RUN [--format onnx|pt2]     the run's best network, checked against PyTorch
+  serve RUN [--port 8000 --host 127.0.0.1 --format torch|onnx --max-batch-size 64 --batch-timeout 0.005]
+                                     the run's model answering POST /predict (LitServe)
+  predict --run RUN --input <image folder | CSV | text file>
+                                     predictions for your own files, beside the test split's
 """
 LIGHTNING = ("fit", "validate", "test", "predict")
 
@@ -38,6 +42,10 @@ def main(args: list[str] | None = None) -> None:
 
 
 def _dispatch(command: str, rest: list[str]) -> int | None:
+    if command == "predict" and any(a == "--input" or a.startswith("--input=") for a in rest):
+        from litzoo.workflows.predict_files import main as predict_files
+
+        return predict_files(rest)
     if command in LIGHTNING:
         return _lightning([command, *_with_run_config(rest)])
     if command == "resume":
@@ -56,6 +64,10 @@ def _dispatch(command: str, rest: list[str]) -> int | None:
         from litzoo.workflows.export import main as export
 
         return export(rest)
+    if command == "serve":
+        from litzoo.workflows.serve import main as serve
+
+        return serve(rest)
     raise ConfigError(f"unknown command {command!r}; litzoo --help lists them")
 
 
