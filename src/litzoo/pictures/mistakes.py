@@ -70,7 +70,7 @@ def write_classification(trainer: Trainer, record: MistakeRecord, num_classes: i
     grid = record.worst[1] if record.worst is not None else None
     if grid is not None and len(grid) and _is_image(grid):
         captions = [
-            f"true {int(targets[i])} pred {int(predicted[i])}\nconf {float(confidence[i]):.2f}"
+            f"true {int(targets[i])} pred {int(predicted[i])}\nconf {float(confidence[i]):.3f}"
             for i in wrong[: len(grid)]
         ]
         written.append(draw_captioned(grid, captions, folder / "mistakes" / "test.png"))
