@@ -45,6 +45,14 @@ RUN_BY: dict[str, tuple[str | None, str]] = {
         "test_export.py::test_a_runs_onnx_file_runs_in_a_process_that_never_imports_litzoo",
         "-m litzoo export",
     ),
+    "make serve": (
+        "test_serve.py::test_sigterm_stops_the_server_cleanly_and_it_writes_no_client_file",
+        "-m litzoo serve",
+    ),
+    "make bench-serve": (
+        "test_serve.py::test_bench_serve_prints_a_row_per_format_and_batching",
+        "scripts/bench_serve.py",
+    ),
     "make sweep RESUME": (
         "test_sweep.py::test_an_interrupted_sweep_resumes_its_trial_from_its_checkpoint",
         "-m litzoo sweep --resume",

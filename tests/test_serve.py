@@ -242,3 +242,19 @@ def test_predict_on_a_csv_names_each_row_and_refuses_wrong_columns(
     assert not (run / "predictions-narrow.csv").exists()
     code, _, err = run_main(capsys, "predict", "--run", str(run), "--input", str(tmp_path / "none"))
     assert code == 2 and "does not exist" in err
+
+
+@pytest.mark.slow
+def test_bench_serve_prints_a_row_per_format_and_batching(run: Path, tmp_path: Path) -> None:
+    script = Path(__file__).resolve().parents[1] / "scripts" / "bench_serve.py"
+    command = [sys.executable, str(script), "--run", str(run), "--requests", "12", "--concurrency", "3"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=500)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    assert [(r[1], r[2]) for r in rows] == [
+        ("torch", "off"),
+        ("torch", "<=32"),
+        ("onnx", "off"),
+        ("onnx", "<=32"),
+    ]
+    assert all(float(r[3]) > 0 and float(r[4]) <= float(r[5]) for r in rows)

@@ -1,4 +1,4 @@
-"""Error analysis after every test: a classifier's mistakes and per-class scores, a regressor's residuals."""
+"""Error analysis after every test; what a served table model and language model are asked."""
 
 import csv
 import json
@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from lightning import LightningDataModule, LightningModule
 
 from litzoo.pictures.mistakes import MistakeRecord
 from litzoo.run.cli import LitzooCLI
+from litzoo.systems.contract import Contract
+from litzoo.workflows.serve_model import RequestError, Served
 
 from conftest import model_args
 
@@ -58,3 +61,50 @@ def test_a_regressors_test_writes_a_residual_plot_and_its_largest_errors(data_di
         abs(float(row["true_0"]) - float(row["predicted_0"])), rel=1e-3
     )
     assert (run / "residuals" / "test.png").is_file() and not (run / "mistakes.csv").exists()
+
+
+class Rows(LightningDataModule):
+    """A table data module as serving sees one: ``encode_records`` with fitted preprocessing."""
+
+    def encode_records(self, records: list[dict]) -> torch.Tensor:
+        return torch.tensor([[float(r["a"]) - 1.0, float(r["b"]) * 2] for r in records])
+
+
+class Talker(LightningModule):
+    """A language model as serving sees one: ``generate``."""
+
+    def generate(self, prompt: str, max_new_tokens: int) -> str:
+        return prompt[::-1][:max_new_tokens]
+
+
+def table_model() -> Served:
+    net = torch.nn.Linear(2, 3)
+    contract = Contract(net, (2,), (3,), "classes", scores=lambda o: o.softmax(-1), classes=3)
+    return Served(Path("."), LightningModule(), Rows(), contract, lambda x: contract.scores(net(x)))
+
+
+def test_a_table_row_goes_through_encode_records_and_a_missing_column_is_a_400() -> None:
+    model = table_model()
+    one = model.decode({"a": 2, "b": 0.5})
+    assert one.single and one.x.tolist() == [[1.0, 1.0]]
+    answers = model.answer([one, model.decode([{"a": 1, "b": 1}, {"a": 3, "b": 0}])])
+    assert set(answers[0]) == {"class", "probabilities"} and len(answers[1]["predictions"]) == 2
+    with pytest.raises(RequestError, match="cannot read the rows: b") as missing:
+        model.decode({"a": 1})
+    assert missing.value.status == 400
+    with pytest.raises(RequestError, match="empty"):
+        model.decode({"inputs": []})
+
+
+def test_a_language_model_answers_a_prompt_with_generate() -> None:
+    contract = Contract(torch.nn.Identity(), (8,), (8,), "values", input_dtype=torch.long)
+    model = Served(Path("."), Talker(), Rows(), contract, lambda x: x)
+    assert model.kind == "text"
+    request = model.decode({"prompt": "abc", "max_new_tokens": 2})
+    assert model.answer([request]) == [{"text": "cb"}]
+    assert model.answer([model.decode({"prompt": ["ab", "c"]})]) == [
+        {"predictions": [{"text": "ba"}, {"text": "c"}]}
+    ]
+    for bad in ({"text": "abc"}, {"prompt": 3}, {"prompt": "a", "max_new_tokens": 0}, [[1, 2]]):
+        with pytest.raises(RequestError):
+            model.decode(bad)
