@@ -105,7 +105,11 @@ def write_csv(path: Path, names: list[str], answers: list[dict[str, Any]]) -> No
 
 def main(argv: list[str]) -> int:
     """``litzoo predict --run RUN --input PATH [--format torch|onnx]``."""
-    parser = argparse.ArgumentParser(prog="litzoo predict", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="litzoo predict",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("--run", type=Path, required=True, help="a run folder, runs/<name>/<time>")
     parser.add_argument("--input", type=Path, required=True, help="a folder of images, a CSV or a text file")
     parser.add_argument("--format", choices=["torch", "onnx"], default="torch")

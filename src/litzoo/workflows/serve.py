@@ -157,7 +157,11 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main(argv: list[str]) -> int:
     """``litzoo serve RUN [--port 8000] [--host 127.0.0.1] [--format torch|onnx] …``."""
-    parser = argparse.ArgumentParser(prog="litzoo serve", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="litzoo serve",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("run", type=Path, help="a run folder, runs/<name>/<time>")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to answer other machines")
