@@ -211,6 +211,15 @@ def test_a_folder_without_a_checkpoint_is_one_line_before_anything_listens(
     assert code == 2 and err.count("\n") == 1 and "holds no checkpoint" in err and "serving" not in out
 
 
+def test_a_truncated_checkpoint_is_one_line(run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "run" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "run" / "config.yaml").write_text((run / "config.yaml").read_text())
+    best = next((run / "checkpoints").glob("best-*.ckpt"))
+    (tmp_path / "run" / "checkpoints" / best.name).write_bytes(best.read_bytes()[:2000])
+    code, out, err = run_main(capsys, "serve", str(tmp_path / "run"), "--port", str(free_port()))
+    assert code == 2 and err.count("\n") == 1 and "is it a complete .ckpt file?" in err
+
+
 def test_a_port_in_use_and_a_missing_onnx_file_are_one_line(run: Path, capsys: pytest.CaptureFixture) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -17,6 +17,7 @@ import yaml
 from lightning import LightningDataModule, LightningModule
 
 from litzoo.errors import ConfigError
+from litzoo.run.checkpoints import load_hyperparameters
 from litzoo.run.folders import best_point
 from litzoo.systems.contract import Contract, contract_of
 
@@ -161,9 +162,15 @@ def load_run(run: Path, backend: Backend = "torch") -> Served:
     if not (run / "config.yaml").is_file():
         raise ConfigError(f"RUN={run} is not a run folder (runs/<name>/<time>, holding config.yaml)")
     checkpoint = best_point(run)
+    load_hyperparameters(str(checkpoint))  # a truncated or foreign file is one line
     _import_classes(run)
-    system = LightningModule.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True).eval()
-    data = LightningDataModule.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)
+    try:
+        system = LightningModule.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)
+        data = LightningDataModule.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)
+    except (ValueError, TypeError, RuntimeError, KeyError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ConfigError(f"{checkpoint} cannot be loaded to serve: {reason}") from None
+    system.eval()
     contract = contract_of(system, "serving")
     if contract.takes == "noise" or contract.output == "samples":
         raise ConfigError(f"{type(system).__name__} draws samples from noise: it has no inputs to answer")
