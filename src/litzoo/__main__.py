@@ -65,8 +65,12 @@ def _dispatch(command: str, rest: list[str]) -> int | None:
 
         return export(rest)
     if command == "serve":
-        from litzoo.workflows.serve import main as serve
-
+        try:
+            from litzoo.workflows.serve import main as serve
+        except ModuleNotFoundError as err:
+            if err.name != "litserve":
+                raise
+            raise ConfigError("serving needs LitServe: pip install 'litzoo[serve]'") from None
         return serve(rest)
     raise ConfigError(f"unknown command {command!r}; litzoo --help lists them")
 
