@@ -61,12 +61,15 @@ help:  ## list targets, models and data
 	@echo "sweeps (make sweep SWEEP=<name> COUNT=<trials>): $(SWEEPS)"
 
 # The lock constrains every install, so each fresh clone gets the versions that were tested;
-# editing pyproject.toml or the lock re-installs.
+# editing pyproject.toml or the lock re-installs. Two first commands at once (two terminals in
+# a fresh clone): flock makes the second wait for the first, then find the stamp fresh.
 $(STAMP): pyproject.toml $(LOCK)
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -c $(LOCK) pip
-	$(PY) -m pip install -q -c $(LOCK) -e '.[dev]'
-	@touch $@
+	@mkdir -p $(VENV) && exec 9>$(VENV)/.lock && { ! command -v flock >/dev/null || flock 9; } && \
+	if [ $@ -nt pyproject.toml ] && [ $@ -nt $(LOCK) ]; then exit 0; fi && \
+	{ test -x $(PY) || { echo "creating $(VENV) (once)"; $(PYTHON) -m venv $(VENV); }; } && \
+	$(PY) -m pip install -q -c $(LOCK) pip && \
+	$(PY) -m pip install -q -c $(LOCK) -e '.[dev]' && \
+	touch $@
 
 lock: $(STAMP)  ## re-resolve requirements/lock.txt from pyproject.toml (+ requirements/pins.in), newest allowed
 	$(PY) -m piptools compile --quiet --upgrade --allow-unsafe --strip-extras --extra dev \
@@ -152,7 +155,7 @@ template: $(STAMP)  ## rebuild template/ from this repository (scripts/template/
 # cruft records the template and the answers in .cruft.json after the bake (and after the
 # template's own first commit): fold it into that commit, so `cruft update` starts clean.
 new-project: $(STAMP)  ## a new project in OUT (default ..) from the committed template; ARGS="--no-input ..."
-	$(VENV)/bin/cruft create "$(CURDIR)" --directory template --output-dir "$(OUT)" $(ARGS)
+	$(PY) scripts/new_project.py "$(CURDIR)" --directory template --output-dir "$(OUT)" $(ARGS)
 	@for f in "$(OUT)"/*/.cruft.json; do d=$$(dirname "$$f"); \
 	  if [ -n "$$(git -C "$$d" status --porcelain -- .cruft.json 2>/dev/null)" ]; then \
 	    git -C "$$d" add .cruft.json && git -C "$$d" commit -q --amend --no-edit && \

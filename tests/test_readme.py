@@ -62,9 +62,9 @@ RUN_BY: dict[str, tuple[str | None, str]] = {
         "test_sweep.py::test_the_trial_command_is_the_one_wandbs_agent_builds",
         "-m litzoo agent",
     ),
-    "make new-project": (
-        "test_template.py::test_a_generated_project_pulls_a_later_template_change_with_cruft",
-        "cruft create",
+    "make new-project": (  # cruft create itself: test_template.py's cruft tests
+        "test_faults_make.py::test_a_bad_project_name_through_new_project_is_one_line_not_a_traceback",
+        "scripts/new_project.py",
     ),
     "make bench": (
         "test_scripts.py::test_bench_prints_the_overhead_ratio_last",

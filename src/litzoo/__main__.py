@@ -4,6 +4,7 @@ Every command runs in any project folder that holds ``configs/``; user errors en
 line and exit code 2 (``litzoo.run.entry``).
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -51,6 +52,8 @@ def _dispatch(command: str, rest: list[str]) -> int | None:
     if command == "resume":
         if not rest or rest[0].startswith("-"):
             raise ConfigError("name the run to continue: litzoo resume runs/<name>/<time> [fit options]")
+        if len(rest) == 1 and (Path(rest[0]) / "results.json").is_file():
+            return _finished(Path(rest[0]))
         return _lightning(["fit", *_with_run_config(["--run", rest[0], *rest[1:]])])
     if command == "cv":
         from litzoo.workflows.cv import main as cv
@@ -73,6 +76,18 @@ def _dispatch(command: str, rest: list[str]) -> int | None:
             raise ConfigError("serving needs LitServe: pip install 'litzoo[serve]'") from None
         return serve(rest)
     raise ConfigError(f"unknown command {command!r}; litzoo --help lists them")
+
+
+def _finished(run: Path) -> int:
+    """``resume`` of a run whose fit ended: nothing to continue; say how to train or test it more."""
+    epochs = json.loads((run / "results.json").read_text()).get("epochs") or 0
+    done = f"{epochs} epoch{'s' * (epochs != 1)}"
+    print(
+        f"litzoo: {run} is finished ({done}, results in {run / 'results.json'}); nothing to "
+        f'continue. Train it further: make resume RUN={run} ARGS="--trainer.max_epochs={epochs + 10}"; '
+        f"test it again: make eval RUN={run}"
+    )
+    return 0
 
 
 def _lightning(argv: list[str]) -> None:

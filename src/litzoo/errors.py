@@ -24,6 +24,20 @@ class DataUnavailableError(LitzooError, FileNotFoundError):
     """Data files are missing and could not be downloaded."""
 
 
+class DataFileError(LitzooError, ValueError):
+    """A data file is damaged, truncated or not the file its name says."""
+
+
+class DiskFullError(LitzooError, OSError):
+    """A folder ran out of space (or quota) while litzoo wrote to it (the run keeps its checkpoints)."""
+
+    keeps_run = True
+
+
+class RunInterruptedError(Exception):
+    """The user pressed Ctrl-C during training; the run saved its state first."""
+
+
 class DivergedError(LitzooError):
     """The training loss stopped being a finite number (the run keeps its logs)."""
 

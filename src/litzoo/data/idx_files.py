@@ -5,16 +5,18 @@ MNIST, FashionMNIST and KMNIST share torchvision's ``MNIST`` class and file layo
 """
 
 import gzip
+import math
 import os
 import shutil
 import socket
 import struct
+import zlib
 from pathlib import Path
 
 import torch
 from torchvision.datasets import MNIST
 
-from litzoo.errors import DataUnavailableError
+from litzoo.errors import DataFileError, DataUnavailableError
 
 DOWNLOAD_TIMEOUT_S = 10.0
 
@@ -32,24 +34,84 @@ def _has(root: Path, dataset: type[MNIST], suffix: str = "") -> bool:
     return all((raw_folder(root, dataset) / f"{name}{suffix}").is_file() for name in file_names(dataset))
 
 
+def _stale(root: Path, dataset: type[MNIST]) -> bool:
+    """Some unpacked file is older than its ``.gz`` (the ``.gz`` was repaired or replaced)."""
+    raw = raw_folder(root, dataset)
+    packed = [(raw / name, raw / f"{name}.gz") for name in file_names(dataset)]
+    return any(gz.is_file() and gz.stat().st_mtime > file.stat().st_mtime for file, gz in packed)
+
+
 def _cache_root() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "litzoo"
 
 
 def _extract(src_root: Path, dst_root: Path, dataset: type[MNIST]) -> Path:
-    """Decompress the four ``.gz`` files; write each atomically so none is half-written."""
+    """Decompress the four ``.gz`` files; write each atomically so none is half-written.
+
+    A ``.gz`` newer than its unpacked copy (a repaired or replaced file) is unpacked again.
+
+    Raises:
+        DataFileError: a ``.gz`` is truncated or not gzip; nothing of it is left unpacked.
+    """
     dst = raw_folder(dst_root, dataset)
     dst.mkdir(parents=True, exist_ok=True)
     for name in file_names(dataset):
-        target = dst / name
-        if target.is_file():
+        target, packed = dst / name, raw_folder(src_root, dataset) / f"{name}.gz"
+        if target.is_file() and target.stat().st_mtime >= packed.stat().st_mtime:
             continue
         tmp = target.with_suffix(".part")
-        with gzip.open(raw_folder(src_root, dataset) / f"{name}.gz") as src, open(tmp, "wb") as out:
-            shutil.copyfileobj(src, out)
+        try:
+            with gzip.open(packed) as src, open(tmp, "wb") as out:
+                shutil.copyfileobj(src, out)
+        except BaseException as err:
+            tmp.unlink(missing_ok=True)  # no half-unpacked file left in raw/
+            if isinstance(err, EOFError | gzip.BadGzipFile | zlib.error):
+                raise DataFileError(f"{packed} is damaged ({_gzip_reason(err)}): {_AGAIN}") from None
+            raise
         tmp.replace(target)
     return dst_root
+
+
+_AGAIN = "download it again, or delete it to let litzoo download it"
+
+
+def _gzip_reason(err: Exception) -> str:
+    return "truncated .gz" if isinstance(err, EOFError) else f"not a gzip file: {err}"
+
+
+def check_files(root: Path, dataset: type[MNIST]) -> None:
+    """Check that the four IDX files are what their names say, before torchvision reads them.
+
+    Raises:
+        DataFileError: a file is truncated, not an IDX file of its kind (3-d uint8 images,
+            1-d uint8 labels), or its images and labels differ in number.
+    """
+    raw = raw_folder(root, dataset)
+    names = file_names(dataset)  # train images, train labels, test images, test labels
+    for images_name, labels_name in (names[:2], names[2:]):
+        n_images = _idx_length(raw / images_name, 3, "image")
+        n_labels = _idx_length(raw / labels_name, 1, "label")
+        if n_images != n_labels:
+            raise DataFileError(
+                f"{raw / images_name} holds {n_images} images but {raw / labels_name} holds {n_labels} "
+                "labels: the two files come from different sets; put the matching pair there"
+            )
+
+
+def _idx_length(path: Path, dims: int, kind: str) -> int:
+    """The number of items in one uint8 IDX file of ``dims`` dimensions, checked against its size."""
+    size = path.stat().st_size
+    with open(path, "rb") as file:
+        head = file.read(4 + 4 * dims)
+    if len(head) < 4 or head[:3] != b"\x00\x00\x08" or head[3] != dims:
+        found = f"a {head[3]}-d IDX file" if len(head) >= 4 and head[:3] == b"\x00\x00\x08" else "not IDX"
+        raise DataFileError(f"{path} is not an IDX {kind} file ({found}): {_AGAIN}")
+    shape = struct.unpack(f">{dims}I", head[4:]) if len(head) == 4 + 4 * dims else (0,)
+    expected = len(head) + math.prod(shape)
+    if len(head) < 4 + 4 * dims or size < expected:
+        raise DataFileError(f"{path} is truncated ({size} of {expected} bytes): {_AGAIN}")
+    return shape[0]
 
 
 def _download(root: Path, dataset: type[MNIST]) -> None:
@@ -93,17 +155,21 @@ def resolve_root(root: Path, dataset: type[MNIST], download: bool) -> Path:
 
     Raises:
         DataUnavailableError: the files are absent and ``download`` is off or failed.
+        DataFileError: a file is damaged, of the wrong kind, or its pair does not match.
     """
-    if _has(root, dataset):
-        return root
-    if _has(root, dataset, ".gz"):
+    if _has(root, dataset) and not _stale(root, dataset):
+        found = root
+    elif _has(root, dataset, ".gz"):  # unpacked here or in the cache; again when a .gz is newer
         writable = os.access(raw_folder(root, dataset), os.W_OK)
         cache = _cache_root() / dataset.__name__.lower() / _slug(root)
-        return _extract(root, root if writable else cache, dataset)
-    if not download:
+        found = _extract(root, root if writable else cache, dataset)
+    elif not download:
         raise DataUnavailableError(_missing_message(root, dataset, FileNotFoundError("download=false")))
-    _download(root, dataset)
-    return root
+    else:
+        _download(root, dataset)
+        found = root
+    check_files(found, dataset)
+    return found
 
 
 def _slug(root: Path) -> str:

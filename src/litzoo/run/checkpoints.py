@@ -9,6 +9,7 @@ from jsonargparse import Namespace
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 
 from litzoo.errors import ConfigError
+from litzoo.run.disk import disk_full_error, full_cause, payload_bytes
 
 # Words Lightning itself resolves to a checkpoint, not paths.
 SPECIAL_PATHS = {"last", "best", "hpc", "registry"}
@@ -72,7 +73,8 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     """Writes each checkpoint beside its target, fsyncs it, then renames it into place.
 
     A rename within one folder is atomic, so a checkpoint path always holds a complete file:
-    a kill during a save leaves the previous checkpoint as it was. Lightning's own writer
+    a kill or a full disk during a save leaves the previous checkpoint as it was (a full disk
+    raises ``DiskFullError``, naming the folder and the size needed). Lightning's own writer
     stages the file in $TMPDIR (atomic only on the same filesystem) and never fsyncs.
     """
 
@@ -88,6 +90,11 @@ class AtomicCheckpointIO(TorchCheckpointIO):
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(partial, target)
+        except Exception as err:  # torch's "unexpected pos" hides a full disk in its context
+            cause = full_cause(err)
+            if cause is None:
+                raise
+            raise disk_full_error(cause, target.parent, target.name, payload_bytes(checkpoint)) from None
         finally:
             partial.unlink(missing_ok=True)
         folder = os.open(target.parent, os.O_RDONLY)

@@ -23,7 +23,13 @@ from litzoo.pictures import Pictures
 from litzoo.run.checkpoints import SPECIAL_PATHS, changed, check_same_architecture, load_hyperparameters
 from litzoo.run.config_log import LogConfig
 from litzoo.run.folders import best_point, claim_run_dir, resume_point, run_name, unfinished, wandb_run_id
-from litzoo.run.guards import CheckpointOnSigterm, RestoreRNG, StopOnNonFiniteLoss
+from litzoo.run.guards import (
+    CheckpointOnInterrupt,
+    CheckpointOnSigterm,
+    RestoreRNG,
+    StopOnNonFiniteLoss,
+    check_accelerator,
+)
 from litzoo.run.launch import check_cluster, check_precision
 from litzoo.run.monitors import CheckMonitors
 from litzoo.run.parser import LitzooParser
@@ -56,6 +62,7 @@ class LitzooCLI(LightningCLI):
         parser.add_lightning_class_args(Pictures, "pictures")
         parser.add_lightning_class_args(StopOnNonFiniteLoss, "stop_on_nonfinite")
         parser.add_lightning_class_args(CheckpointOnSigterm, "checkpoint_on_sigterm")
+        parser.add_lightning_class_args(CheckpointOnInterrupt, "checkpoint_on_interrupt")
         parser.add_lightning_class_args(RestoreRNG, "restore_rng")
         parser.add_argument(
             "--run",
@@ -115,6 +122,7 @@ class LitzooCLI(LightningCLI):
         config = self.config[self.subcommand] if self.subcommand else self.config
         config.run_name = config.run_name or run_name(config)
         _fill_data_dir(config)
+        check_accelerator(config.trainer)
         check_precision(config.trainer)
         # config.yaml keeps the folders as given, so that running it again starts a new run
         # folder beside this one instead of writing into it.

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from litzoo.errors import LitzooError, TerminatedError
+from litzoo.errors import LitzooError, RunInterruptedError, TerminatedError
 
 USER_ERROR, INTERRUPTED, TERMINATED = 2, 130, 143
 
@@ -20,6 +20,8 @@ def run_command(main: Callable[[], int | None]) -> NoReturn:
         code = main()
     except KeyboardInterrupt:
         print("\nlitzoo: interrupted (Ctrl-C)", file=sys.stderr)
+        sys.exit(INTERRUPTED)
+    except RunInterruptedError:  # a run stopped by Ctrl-C after saving; it said how to resume
         sys.exit(INTERRUPTED)
     except TerminatedError:
         sys.exit(TERMINATED)
@@ -34,7 +36,7 @@ def run_command(main: Callable[[], int | None]) -> NoReturn:
         error = user_error(err)
         if error is None:
             raise
-        if not getattr(err, "keeps_run", False):
+        if not getattr(error, "keeps_run", False):
             _discard_unused()  # a run that failed before it trained anything leaves no folder
         print(f"litzoo: error: {error}", file=sys.stderr)
         sys.exit(USER_ERROR)
@@ -44,11 +46,16 @@ def run_command(main: Callable[[], int | None]) -> NoReturn:
 def user_error(err: BaseException) -> BaseException | None:
     """The error to show a user for ``err``, or None when it is a bug (a traceback is right).
 
-    litzoo's own errors, and Lightning's check of Trainer settings that cannot go together.
+    litzoo's own errors, a full disk, and Lightning's check of Trainer settings that cannot go together.
     Lightning is only imported when something went wrong and it is loaded already.
     """
     if isinstance(err, LitzooError):
         return err
+    from litzoo.run.disk import error_for  # a full disk while writing a log or results
+
+    full = error_for(err)
+    if full is not None:
+        return full
     lightning = sys.modules.get("lightning.fabric.utilities.exceptions")
     if lightning is not None and isinstance(err, lightning.MisconfigurationException):
         return err

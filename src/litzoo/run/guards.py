@@ -1,34 +1,65 @@
 """Runs that go wrong: stop a diverging run at its step; checkpoint a run that is told to stop."""
 
+import math
 import random
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.distributed as dist
+from jsonargparse import Namespace
 from lightning import Callback, LightningModule, Trainer
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from litzoo.errors import DivergedError
+from litzoo.errors import ConfigError, DivergedError, RunInterruptedError
 from litzoo.tracking.logger import is_wandb
 
 
+def check_accelerator(trainer: Namespace) -> None:
+    """Refuse a GPU accelerator on a machine without one, before anything is built.
+
+    Lightning says only "No supported gpu backend found!" (TRAINER=gpu or ddp on a laptop).
+    """
+    accelerator = str(trainer.get("accelerator"))
+    mps = accelerator == "gpu" and torch.backends.mps.is_available()
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available() and not mps:
+        raise ConfigError(
+            f"no GPU here (trainer.accelerator={accelerator}); use TRAINER=default, which takes a GPU "
+            "when there is one"
+        )
+
+
 class StopOnNonFiniteLoss(Callback):
-    """Raises at the first training step whose loss is NaN or infinite, naming the step.
+    """Raises at the first training step whose loss is NaN, infinite or diverging, naming the step.
 
     Lightning would train on NaN to the end and exit 0 (and a NaN epoch could become the
-    "best" checkpoint). Checkpoint callbacks run after this one, so nothing is saved from
-    the bad step on: the last checkpoint holds the last good weights.
+    "best" checkpoint); a loss that explodes but stays finite (1e24) would do the same.
+    Checkpoint callbacks run after this one, so nothing is saved from the bad step on: the
+    last checkpoint holds the last good weights. Lightning's ``EarlyStopping(divergence_threshold)``
+    does not fit: its bound is absolute (no one bound suits every loss), it looks only at epoch
+    ends, and it stops the run as finished (exit 0).
 
     Args:
         check_every_n_steps: look at the loss every n-th step (each look waits for the step
             to finish on a GPU; 1 checks every step).
+        divergence_factor: stop when ``|loss|`` grows past this many times the first step's
+            ``|loss|`` (the untrained model's); None turns the divergence check off.
     """
 
-    def __init__(self, check_every_n_steps: int = 1) -> None:
+    def __init__(self, check_every_n_steps: int = 1, divergence_factor: float | None = 1000.0) -> None:
         self.every = max(1, check_every_n_steps)
+        self.factor = divergence_factor
+        self.first: float | None = None  # kept in checkpoints: a resumed run keeps its bound
         self._step = 0
+
+    def state_dict(self) -> dict:
+        return {"first": self.first}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.first = state_dict.get("first")
 
     def on_train_batch_start(
         self, trainer: Trainer, pl_module: LightningModule, batch: object, batch_idx: int
@@ -39,14 +70,27 @@ class StopOnNonFiniteLoss(Callback):
         self, trainer: Trainer, pl_module: LightningModule, outputs: object, batch: object, batch_idx: int
     ) -> None:
         loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
-        if not isinstance(loss, torch.Tensor) or batch_idx % self.every or bool(torch.isfinite(loss).all()):
+        if not isinstance(loss, torch.Tensor) or batch_idx % self.every:
+            return
+        value = loss.detach().flatten()[0].item()
+        if math.isfinite(value) and not self._diverged(value):
             return
         kept = getattr(trainer.checkpoint_callback, "last_model_path", "") or "none saved yet"
+        finite = math.isfinite(value)
+        what = f"grew past {self.factor:g} x its first {self.first:.4g}:" if finite else "became"
+        off = "; --stop_on_nonfinite.divergence_factor=null turns this check off" if finite else ""
         raise DivergedError(
-            f"the training loss became {loss.detach().flatten()[0].item()} at step {self._step} "
+            f"the training loss {what} {value:.4g} at step {self._step} "
             f"(epoch {trainer.current_epoch}, batch {batch_idx}); last good checkpoint: {kept}. "
-            "Lower the learning rate or clip gradients; TRAINER=debug_anomaly finds the operation"
+            f"Lower the learning rate or clip gradients; TRAINER=debug_anomaly finds the operation{off}"
         )
+
+    def _diverged(self, value: float) -> bool:
+        if self.factor is None:
+            return False
+        if self.first is None:
+            self.first = abs(value)
+        return self.first > 0 and abs(value) > self.factor * self.first
 
 
 class CheckpointOnSigterm(Callback):
@@ -60,17 +104,70 @@ class CheckpointOnSigterm(Callback):
     def on_exception(self, trainer: Trainer, pl_module: LightningModule, exception: BaseException) -> None:
         if not isinstance(exception, SIGTERMException):
             return
-        folder = (
-            getattr(trainer.checkpoint_callback, "dirpath", None)
-            or Path(trainer.default_root_dir) / "checkpoints"
-        )
-        path = Path(folder) / "last.ckpt"
-        trainer.save_checkpoint(path)
+        path = save_last(trainer)
         for logger in trainer.loggers:
             if is_wandb(logger):
                 logger.experiment.mark_preempting()
         if trainer.is_global_zero:
             print(f"litzoo: SIGTERM at step {trainer.global_step}: saved {path}", file=sys.stderr, flush=True)
+
+
+class CheckpointOnInterrupt(Callback):
+    """Ctrl-C during training: finish the step, save ``last.ckpt``, say how to resume, exit 130.
+
+    Lightning's own answer to a KeyboardInterrupt stops mid-step and saves nothing (exit 1).
+    This takes SIGINT over while training: the first Ctrl-C stops after the current step,
+    like SIGTERM; a second one interrupts at once. Only in a single process: the ranks of a
+    DDP run would see the signal at different steps and could not save together.
+    """
+
+    def __init__(self) -> None:
+        self._asked = False
+        self._previous: object = None
+
+    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        if trainer.world_size == 1 and threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._ask)
+
+    def _ask(self, signum: int, frame: object) -> None:
+        if self._asked:  # a second Ctrl-C: do not wait for the step
+            raise KeyboardInterrupt
+        self._asked = True
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs: object, batch: object, batch_idx: int
+    ) -> None:
+        if not self._asked:
+            return
+        self._restore()
+        path = save_last(trainer)
+        run = Path(trainer.default_root_dir)
+        print(
+            f"\nlitzoo: interrupted (Ctrl-C) at step {trainer.global_step}: saved {path}; "
+            f"continue it with: make resume RUN={run}",
+            file=sys.stderr,
+            flush=True,
+        )
+        raise RunInterruptedError(str(run))
+
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self._restore()
+
+    def on_exception(self, trainer: Trainer, pl_module: LightningModule, exception: BaseException) -> None:
+        self._restore()
+
+    def _restore(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
+def save_last(trainer: Trainer) -> Path:
+    """Save the trainer's state now as ``last.ckpt`` in the run's checkpoint folder."""
+    folder = getattr(trainer.checkpoint_callback, "dirpath", None)
+    path = Path(folder or Path(trainer.default_root_dir) / "checkpoints") / "last.ckpt"
+    trainer.save_checkpoint(path)
+    return path
 
 
 class RestoreRNG(Callback):

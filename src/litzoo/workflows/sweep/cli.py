@@ -13,6 +13,7 @@ import argparse
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -59,7 +60,7 @@ def start(file: Path, count_text: str, seed: int, fit_args: list[str], poll_s: f
         trials = online.local_trials(folder, config)
     else:
         group = f"{file.stem}-{folder.name}"
-        trials = offline.run_sweep(config, folder, count, seed, group, poll_s)
+        trials = _in(folder, lambda: offline.run_sweep(config, folder, count, seed, group, poll_s))
     return _finish(folder, config, trials)
 
 
@@ -71,8 +72,18 @@ def resume(folder: Path, count_text: str, poll_s: float = 5.0) -> Path:
     head, _ = offline.Ledger(folder).read()
     count = _count(count_text) or head.get("count")
     choose_wandb_mode()
-    trials = offline.run_sweep(config, folder, count, head["seed"], head["group"], poll_s)
+    seed, group = head["seed"], head["group"]
+    trials = _in(folder, lambda: offline.run_sweep(config, folder, count, seed, group, poll_s))
     return _finish(folder, config, trials)
+
+
+def _in(folder: Path, run: Callable[[], list[dict]]) -> list[dict]:
+    """Run an offline sweep; an interrupt carries the sweep's folder, for the resume hint."""
+    try:
+        return run()
+    except (KeyboardInterrupt, TerminatedError) as err:
+        err.sweep_folder = folder  # type: ignore[attr-defined]
+        raise
 
 
 def _finish(folder: Path, config: dict, trials: list[dict]) -> Path:
@@ -102,7 +113,9 @@ def main(argv: list[str] | None = None) -> int | None:
     cut = argv.index("--") if "--" in argv else len(argv)
     args, fit_args = parser.parse_args(argv[:cut]), argv[cut + 1 :]
     started = time.perf_counter()
-    signal.signal(signal.SIGTERM, _terminated)  # a running trial is told too, and checkpoints
+    # A running trial is told too, and checkpoints. Put back afterwards: main also runs inside
+    # other processes (pytest), whose own SIGTERM handling must not end in TerminatedError.
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         if args.agent:
             return _agent(args.agent, args.count)
@@ -113,8 +126,12 @@ def main(argv: list[str] | None = None) -> int | None:
         else:
             raise ConfigError("name a sweep: make sweep SWEEP=<name in configs/sweep> COUNT=<trials>")
     except (KeyboardInterrupt, TerminatedError) as err:
-        print("\nlitzoo sweep: interrupted; continue it with make sweep RESUME=<its folder>", file=sys.stderr)
+        folder = getattr(err, "sweep_folder", None)
+        hint = f"; continue it with make sweep RESUME={folder}" if folder else ""
+        print(f"\nlitzoo sweep: interrupted{hint}", file=sys.stderr)
         sys.exit(143 if isinstance(err, TerminatedError) else 130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(f"litzoo sweep: done in {(time.perf_counter() - started) / 60:.1f} min")
 
 

@@ -1,0 +1,256 @@
+"""A table (CSV or Parquet) of named columns: one target, numeric and categorical features."""
+
+import importlib.resources
+from pathlib import Path
+from typing import Any
+
+import torch
+
+try:
+    import pandas as pd
+except ImportError as err:  # an optional extra: say which
+    raise ImportError(f"tables need pandas and pyarrow ({err}): pip install 'litzoo[tables]'") from err
+
+from litzoo.data.base import DEFAULT_DATA_DIR, Split, TensorDataModule
+from litzoo.data.contract import Task
+from litzoo.data.tables_prep import (
+    Encoding,
+    Kind,
+    TablePrep,
+    as_text,
+    fit_column,
+    infer_kind,
+    infer_task,
+    numbers,
+    read_table,
+)
+from litzoo.errors import ConfigError, DataUnavailableError
+
+SPLITS = ("train", "val", "test")
+
+
+class TableDataModule(TensorDataModule):
+    """Rows of a CSV or Parquet file: a target column and feature columns, preprocessed.
+
+    The file is read when the module is made: the number of features (one per numeric column,
+    one per training category of a one-hot column) is the input shape the model is built from.
+    Rows are split by a seeded shuffle (stratified by class for a classification); the
+    preprocessing is fitted on the training rows only: missing numbers take the training
+    median, missing or unseen categories the most frequent training one, numbers are
+    standardised by the training mean and standard deviation. The fitted preprocessing is
+    the module's ``state_dict``, saved in every checkpoint, so predictions and a server
+    (``encode_records``) read new rows exactly as the model was trained on them.
+
+    Args:
+        file: the CSV (``.csv``) or Parquet (``.parquet``) file, in ``data_dir``.
+        target: the column to predict; rows where it is missing are left out.
+        data_dir: the folder that holds ``file`` (None: the CLI's ``--data_dir``, make's DATA_DIR).
+        package: read ``file`` from inside this installed Python package instead of ``data_dir``.
+        task: ``classification`` or ``regression`` (None: classification unless the target
+            holds numbers other than at most 20 distinct whole values).
+        numeric: columns read as numbers whatever they look like.
+        categorical: columns read as categories whatever they look like (e.g. numeric codes).
+        drop: columns that are not features (ids, leaks).
+        encoding: categories as one-hot features (``onehot``) or as one index each (``label``).
+        standardize: scale numeric features to zero mean and unit variance (training statistics).
+        split: train/val/test fractions of the rows.
+        batch_size: rows per batch.
+        seed: seeds the split (and cross-validation folds).
+
+    Shape:
+        inputs ``(B, features)``; targets ``(B,)`` class indices or float values.
+    """
+
+    def __init__(
+        self,
+        file: str = "table.csv",
+        target: str = "target",
+        data_dir: str | None = None,
+        package: str | None = None,
+        task: Task | None = None,
+        numeric: list[str] | None = None,
+        categorical: list[str] | None = None,
+        drop: list[str] | None = None,
+        encoding: Encoding = "onehot",
+        standardize: bool = True,
+        split: tuple[float, float, float] = (0.7, 0.15, 0.15),
+        batch_size: int = 64,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(batch_size, seed)
+        if len(split) != 3 or min(split) <= 0 or abs(sum(split) - 1) > 1e-6:
+            raise ConfigError(f"split needs three positive fractions that sum to 1, got {list(split)}")
+        self.save_hyperparameters(logger=False)
+        self.path = table_path(file, data_dir, package)
+        frame = read_table(self.path)
+        kinds = self._kinds(frame)
+        frame = frame[frame[target].notna()]
+        self.task = task or infer_task(frame[target])
+        self.frames = dict(zip(SPLITS, self._split(frame), strict=True))
+        train = self.frames["train"]
+        columns = [fit_column(train[c], k, standardize, self.path.name) for c, k in kinds.items()]
+        self.prep = TablePrep(columns, encoding, target, self._classes(frame[target]))
+        self.input_shape = (self.prep.width,)
+        self.num_outputs = len(self.prep.classes) if self.prep.classes else 1
+        self.class_names = self.prep.classes  # label k is class_names[k] (None: a regression)
+
+    @classmethod
+    def tiny(cls, init_args: dict[str, Any], folder: Path) -> dict[str, Any]:
+        """A 90-row table in the config's format: its target, the columns it names, and missing cells."""
+        frame = tiny_table(init_args)
+        name = "tiny.parquet" if str(init_args.get("file", "")).endswith(".parquet") else "tiny.csv"
+        if name.endswith(".parquet"):
+            frame.to_parquet(folder / name)
+        else:
+            frame.to_csv(folder / name, index=False)
+        return {"file": name, "package": None, "batch_size": 16}
+
+    def load(self) -> dict[str, Split]:
+        where = self.path.name
+        return {
+            name: (self.prep.encode(f, where), self.prep.labels(f[self.prep.target], where))
+            for name, f in self.frames.items()
+        }
+
+    def encode_records(self, records: list[dict]) -> torch.Tensor:
+        """Rows of named columns (e.g. JSON objects) as the model's inputs.
+
+        Columns the model does not read are ignored; a missing cell is imputed as in training.
+
+        Returns:
+            ``(N, features)`` float32, through the preprocessing fitted on the training split.
+
+        Raises:
+            ConfigError: a feature column is absent from every record, or a number is text.
+        """
+        return self.prep.encode(pd.DataFrame.from_records(records), "records")
+
+    def encode_file(self, path: str | Path) -> torch.Tensor:
+        """A CSV or Parquet file of new rows as inputs ``(N, features)``, like ``encode_records``."""
+        frame = read_table(Path(path))
+        return self.encode_records(frame.to_dict("records"))
+
+    def state_dict(self) -> dict[str, Any]:
+        """The fitted preprocessing (lists and numbers): Lightning stores it in each checkpoint."""
+        return self.prep.state_dict()
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a checkpoint's preprocessing; splits already loaded are encoded again with it."""
+        prep = TablePrep.from_state(state_dict)
+        if (prep.width,) != tuple(self.input_shape):
+            raise ConfigError(
+                f"the checkpoint's preprocessing makes {prep.width} features, {self.path.name} "
+                f"{self.input_shape[0]}: the table's columns or categories changed since training"
+            )
+        self.prep = prep
+        if self.splits:
+            self.splits = {}
+            self.setup()
+
+    def _kinds(self, frame: pd.DataFrame) -> dict[str, Kind]:
+        """Each feature column's kind: as the options say, else inferred from its cells."""
+        hp, where = self.hparams, self.path.name
+        given = {"target": [hp.target], "numeric": hp.numeric, "categorical": hp.categorical, "drop": hp.drop}
+        for option, names in given.items():
+            for name in names or []:
+                if name not in frame.columns:
+                    columns = ", ".join(map(str, frame.columns))
+                    raise ConfigError(f"{where} has no column '{name}' ({option}); its columns: {columns}")
+        forced = {
+            **dict.fromkeys(hp.numeric or [], "numeric"),
+            **dict.fromkeys(hp.categorical or [], "categorical"),
+        }
+        skip = {hp.target, *(hp.drop or [])}
+        kinds = {str(c): forced.get(c) or infer_kind(frame[c], where) for c in frame.columns if c not in skip}
+        if not kinds:
+            raise ConfigError(f"{where} has no feature column besides the target '{hp.target}'")
+        return kinds
+
+    def _classes(self, values: pd.Series) -> list[str] | None:
+        """Class names in label order (numbers by value), from every row; None for a regression.
+
+        Raises:
+            ConfigError: fewer than two classes, or a regression target holds text.
+        """
+        if self.task == "regression":
+            numbers(values, self.path.name, hint="set task: classification")
+            return None
+        names = sorted(as_text(values).unique())
+        parsed = pd.to_numeric(pd.Series(names), errors="coerce")
+        if parsed.notna().all():
+            names = [names[i] for i in parsed.argsort()]
+        if len(names) < 2:
+            found = f"one class ({names[0]!r})" if names else "no values"
+            raise ConfigError(
+                f"{self.path.name}: target column '{self.hparams.target}' has {found}; "
+                "a classification needs at least two"
+            )
+        return names
+
+    def _split(self, frame: pd.DataFrame) -> list[pd.DataFrame]:
+        """Train, val and test rows: a seeded shuffle, stratified by class for a classification.
+
+        Each class's rows, shuffled, are spread evenly over one ordering of all rows (row ``i`` of
+        ``n`` at ``(i + 0.5) / n``), which is then cut at the fractions: every split gets the
+        exact share of rows and each class in proportion.
+        """
+        g = torch.Generator().manual_seed(self.hparams.seed)
+        n = len(frame)
+        classes = (
+            as_text(frame[self.hparams.target])
+            if self.task == "classification"
+            else pd.Series("", frame.index)
+        )
+        position = torch.empty(n, dtype=torch.float64)
+        for c in sorted(classes.unique()):
+            members = torch.tensor((classes == c).to_numpy()).nonzero().flatten()
+            shuffled = members[torch.randperm(len(members), generator=g)]
+            position[shuffled] = (torch.arange(len(members), dtype=torch.float64) + 0.5) / len(members)
+        order = torch.argsort(position + 1e-9 * torch.rand(n, generator=g, dtype=torch.float64))
+        train, val = (round(f * n) for f in self.hparams.split[:2])
+        cuts = order.split([train, val, n - train - val])
+        for name, rows in zip(SPLITS, cuts, strict=True):
+            if not len(rows):
+                raise ConfigError(f"{self.path.name}: {n} rows leave the {name} split empty")
+        return [frame.iloc[rows.numpy()] for rows in cuts]
+
+
+def table_path(file: str, data_dir: str | None, package: str | None) -> Path:
+    """``file`` in ``data_dir``, or inside the installed Python package ``package``.
+
+    Raises:
+        DataUnavailableError: the package is not installed.
+    """
+    if not package:
+        return Path(data_dir or DEFAULT_DATA_DIR) / file
+    try:
+        return Path(str(importlib.resources.files(package) / file))
+    except ModuleNotFoundError:
+        raise DataUnavailableError(
+            f"the table {file} comes with the Python package {package}, which is not installed: "
+            f"pip install {package} (litzoo's own tables: pip install 'litzoo[tables]')"
+        ) from None
+
+
+def tiny_table(init_args: dict[str, Any], rows: int = 90) -> pd.DataFrame:
+    """Rows whose target follows from two numeric columns, a categorical one and missing cells.
+
+    Columns the config names (``numeric``, ``categorical``, ``drop``) are there too, so the
+    config's own settings work on it.
+    """
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(rows, 2, generator=g)
+    frame = pd.DataFrame({"x0": x[:, 0].numpy(), "x1": x[:, 1].numpy()})
+    frame["colour"] = [("red", "green", "blue")[i % 3] for i in range(rows)]
+    frame.loc[::11, "x1"] = None
+    frame.loc[::13, "colour"] = None
+    for name in init_args.get("numeric") or []:
+        frame[name] = torch.rand(rows, generator=g).numpy()
+    for name in [*(init_args.get("categorical") or []), *(init_args.get("drop") or [])]:
+        frame[name] = [f"v{i % 2}" for i in range(rows)]
+    score = x[:, 0] + 0.5 * x[:, 1]
+    regression = init_args.get("task") == "regression"
+    classes = torch.bucketize(score, torch.tensor([-0.5, 0.5]))
+    target: list = score.tolist() if regression else [("a", "b", "c")[int(c)] for c in classes]
+    frame[init_args.get("target", "target")] = target
+    return frame
