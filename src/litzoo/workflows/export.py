@@ -97,7 +97,7 @@ def _import_system(checkpoint: Path) -> None:
     """
     saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
     module = str(saved.get("hyper_parameters", {}).get("_class_path", "")).rpartition(".")[0]
-    if module.split(".")[0] == __package__:
+    if module.split(".")[0] == __package__.split(".")[0]:  # litzoo.*, not litzoo.workflows.*
         importlib.import_module(module)
 
 
