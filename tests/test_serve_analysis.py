@@ -11,9 +11,9 @@ from lightning import LightningDataModule, LightningModule
 from litzoo.pictures.mistakes import MistakeRecord
 from litzoo.run.cli import LitzooCLI
 from litzoo.systems.contract import Contract
-from litzoo.workflows.serve_model import RequestError, Served
+from litzoo.workflows.serve_model import RequestError, Served, load_run
 
-from conftest import model_args
+from conftest import model_args, run_main
 
 
 def read(path: Path) -> list[dict[str, str]]:
@@ -108,3 +108,24 @@ def test_a_language_model_answers_a_prompt_with_generate() -> None:
     for bad in ({"text": "abc"}, {"prompt": 3}, {"prompt": "a", "max_new_tokens": 0}, [[1, 2]]):
         with pytest.raises(RequestError):
             model.decode(bad)
+
+
+def test_a_table_run_answers_named_columns_through_its_saved_preprocessing(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    args = [*model_args("mlp", data_dir, "penguins"), "--trainer.max_epochs=1"]
+    run = Path(LitzooCLI(args=["fit", *args]).trainer.default_root_dir)
+    model = load_run(run)
+    row = {"x0": 0.5, "x1": -1.0, "colour": "red"}
+    answer = model.answer([model.decode(row)])[0]
+    assert set(answer) == {"class", "probabilities"}
+    assert sum(answer["probabilities"]) == pytest.approx(1.0, abs=1e-5)
+    with pytest.raises(RequestError) as missing:
+        model.decode({"colour": "red"})
+    assert missing.value.status == 400 and "x0" in str(missing.value)
+    table = tmp_path / "mine.csv"
+    table.write_text("name,x0,x1,colour\nfirst,0.5,-1.0,red\nsecond,2,1,blue\n")
+    code, out, _ = run_main(capsys, "predict", "--run", str(run), "--input", str(table))
+    rows = list(csv.DictReader((run / "predictions-mine.csv").open()))
+    assert code == 0 and [r["name"] for r in rows] == ["first", "second"]
+    assert int(rows[0]["prediction"]) == answer["class"]

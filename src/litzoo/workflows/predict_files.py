@@ -62,6 +62,8 @@ def _table(served: Served, path: Path) -> tuple[list[str], Inputs]:
     if not rows:
         raise ConfigError(f"INPUT={path} holds no row under its header")
     names = [row.pop("name", None) or f"row {i + 1}" for i, row in enumerate(rows)]
+    if callable(getattr(type(served.data), "encode_file", None)):  # typed columns, as in training
+        return names, Inputs(served.data.encode_file(path), single=False)
     if callable(getattr(type(served.data), "encode_records", None)):
         return names, Inputs(served.data.encode_records(rows), single=False)
     try:  # numbers only: each row fills one sample
