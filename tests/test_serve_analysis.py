@@ -1,12 +1,15 @@
 """Error analysis after every test; what a served table model and language model are asked."""
 
+import base64
 import csv
+import io
 import json
 from pathlib import Path
 
 import pytest
 import torch
 from lightning import LightningDataModule, LightningModule
+from PIL import Image
 
 from litzoo.pictures.mistakes import MistakeRecord
 from litzoo.run.cli import LitzooCLI
@@ -129,3 +132,16 @@ def test_a_table_run_answers_named_columns_through_its_saved_preprocessing(
     rows = list(csv.DictReader((run / "predictions-mine.csv").open()))
     assert code == 0 and [r["name"] for r in rows] == ["first", "second"]
     assert int(rows[0]["prediction"]) == answer["class"]
+
+
+def test_an_image_folder_run_scales_an_upload_by_its_checkpoints_statistics(data_dir: Path) -> None:
+    args = [*model_args("cnn", data_dir, "image_folder"), "--trainer.max_epochs=1"]
+    run = Path(LitzooCLI(args=["fit", *args]).trainer.default_root_dir)
+    model = load_run(run)
+    buffer = io.BytesIO()
+    Image.new("RGB", (50, 30), "black").save(buffer, "PNG")
+    request = model.decode({"image": base64.b64encode(buffer.getvalue()).decode()})
+    assert request.single and tuple(request.x.shape) == (1, *model.contract.input_shape)
+    black = (-model.data.mean / model.data.std).flatten()  # the statistics the checkpoint saved
+    assert model.data.mean.numel() and torch.allclose(request.x[0, :, 0, 0], black)
+    assert set(model.answer([request])[0]) == {"class", "probabilities"}
