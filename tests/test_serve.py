@@ -267,3 +267,11 @@ def test_bench_serve_prints_a_row_per_format_and_batching(run: Path, tmp_path: P
         ("onnx", "<=32"),
     ]
     assert all(float(r[3]) > 0 and float(r[4]) <= float(r[5]) for r in rows)
+
+
+def test_a_fresh_litzoo_export_process_exports_what_format_onnx_serves(run: Path, tmp_path: Path) -> None:
+    # Nothing of the system is imported yet in a fresh process: export must import it itself.
+    command = [sys.executable, "-m", "litzoo", "export", str(run)]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (run / "export" / "model.onnx").is_file()
