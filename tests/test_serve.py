@@ -1,6 +1,7 @@
 """``litzoo serve``: the real server in its own process, a real HTTP client; ``litzoo predict --input``."""
 
 import io
+import os
 import signal
 import socket
 import subprocess
@@ -46,7 +47,9 @@ def start(run: Path, cwd: Path, *options: str) -> tuple[subprocess.Popen, httpx.
     """``litzoo serve RUN`` in its own process, once it answers /health."""
     port = free_port()
     command = [sys.executable, "-m", "litzoo", "serve", str(run), "--port", str(port), *options]
-    server = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -182,6 +185,19 @@ def test_sigterm_stops_the_server_cleanly_and_it_writes_no_client_file(run: Path
     assert not (tmp_path / "client.py").exists()
     with pytest.raises(httpx.TransportError):
         client.get("/health")
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_terminals_process_group_stops_every_process_without_a_traceback(
+    run: Path, tmp_path: Path
+) -> None:
+    server, client = start(run, tmp_path)
+    os.killpg(server.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+    out, _ = server.communicate(timeout=60)
+    assert server.returncode == 0 and "server stopped" in out and "Traceback" not in out, out
+    time.sleep(2)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(server.pid, 0)  # no process of its group is left
 
 
 @pytest.mark.slow

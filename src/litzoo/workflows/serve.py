@@ -28,6 +28,7 @@ from litzoo.workflows.serve_model import Backend, Inputs, RequestError, Served, 
 HOSTS = ("127.0.0.1", "0.0.0.0", "::")  # what LitServe can bind
 MAX_BODY = 8 * 2**20  # bytes: a few thousand MNIST images as JSON
 IMAGE_TYPES = ("image/png", "image/jpeg", "application/octet-stream")
+JSON_TYPES = ("application/json", "application/x-www-form-urlencoded")  # the second: curl -d's default
 
 
 class RunAPI(ls.LitAPI):
@@ -44,6 +45,7 @@ class RunAPI(ls.LitAPI):
         # One request's operations are small: threads of one worker spin against each other
         # more than they help (a CNN request: 312 ms on 2 threads, 6 ms on 1, on a loaded machine).
         torch.set_num_threads(self.threads)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the main process stops this worker
         self.served = load_run(self.run, self.backend)
 
     def decode_request(self, request: Request) -> Inputs | RequestError:
@@ -100,7 +102,7 @@ class RequestBody:
                 return await _error(send, 413, self._too_large)
         if kind in IMAGE_TYPES:
             body = json.dumps({"image": base64.b64encode(body).decode()}).encode()
-        elif kind != "application/json":
+        elif kind not in JSON_TYPES:
             return await _error(send, 415, f"send application/json or a PNG/JPEG image, not {kind}")
         else:
             try:
@@ -156,9 +158,11 @@ _MAIN_PID = os.getpid()
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    if os.getpid() != _MAIN_PID:  # a forked HTTP worker that LitServe is stopping: no traceback
+    if os.getpid() == _MAIN_PID:
+        raise KeyboardInterrupt  # LitServe's orderly shutdown of its processes
+    if signum == signal.SIGTERM:  # a forked process that LitServe is stopping: no traceback
         raise SystemExit(0)
-    raise KeyboardInterrupt
+    # Ctrl-C reaches every process of the terminal's group: only the main one acts on it.
 
 
 def main(argv: list[str]) -> int:
@@ -193,8 +197,9 @@ def main(argv: list[str]) -> int:
         f"(health: {url}/health); Ctrl-C stops it",
         flush=True,
     )
-    # SIGTERM (a scheduler, docker stop) shuts down as Ctrl-C does: LitServe stops its workers.
+    # SIGTERM (a scheduler, docker stop) and Ctrl-C shut down alike: LitServe stops its workers.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     server.run(host=args.host, port=args.port, generate_client_file=False, log_level="warning")
     print("litzoo: server stopped", file=sys.stderr, flush=True)
     return 0
