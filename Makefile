@@ -21,6 +21,9 @@ COUNT ?=
 SEED ?= 0
 RESUME ?=
 SWEEP_ID ?=
+INPUT ?=
+PORT ?= 8000
+HOST ?= 127.0.0.1
 ARGS ?=
 
 MODELS := $(sort $(basename $(notdir $(wildcard configs/model/*.yaml))))
@@ -44,7 +47,7 @@ define with_fit_args
 	set -x; $(PY) -m $(1) "$${argv[@]}" $(ARGS)
 endef
 
-.PHONY: help train cv sweep agent resume eval export predict generate test test-slow lock lint format clean
+.PHONY: help train cv sweep agent resume eval export predict generate serve bench-serve test test-slow lock lint format clean
 
 help:  ## list targets, models and data
 	@echo "targets:"
@@ -102,8 +105,13 @@ eval: $(STAMP)  ## test metrics of a run's best checkpoint, into RUN/test.json: 
 export: $(STAMP)  ## RUN's best network to RUN/export/model.$(FORMAT) (onnx or pt2), checked against PyTorch
 	$(PY) -m litzoo export "$(RUN)" --format "$(FORMAT)"
 
-predict: $(STAMP)  ## predictions of a run's best checkpoint on the test split, into RUN/predictions.csv
-	$(PY) -m litzoo predict --run "$(RUN)" $(ARGS)
+predict: $(STAMP)  ## predictions of a run's best checkpoint on the test split, into RUN/predictions.csv; INPUT=<image folder|CSV|text file>: on your files
+	$(PY) -m litzoo predict --run "$(RUN)" $(if $(INPUT),--input "$(INPUT)") $(ARGS)
+
+# FORMAT's default (onnx) is export's: serving defaults to PyTorch unless FORMAT is given.
+SERVE_FORMAT = $(if $(filter file,$(origin FORMAT)),torch,$(FORMAT))
+serve: $(STAMP)  ## RUN's model answering POST /predict (LitServe) on HOST:PORT (127.0.0.1:8000); FORMAT=onnx: its exported file
+	$(PY) -m litzoo serve "$(RUN)" --port "$(PORT)" --host "$(HOST)" --format "$(SERVE_FORMAT)" $(ARGS)
 
 PROMPT ?=
 TOKENS ?= 500
@@ -131,6 +139,10 @@ clean:  ## remove run outputs (keeps .venv and data)
 .PHONY: bench
 bench: $(STAMP)  ## seconds per epoch: litzoo vs a plain PyTorch loop vs a per-sample DataLoader
 	$(PY) scripts/bench.py --data-dir $(DATA_DIR) $(ARGS)
+
+.PHONY: bench-serve
+bench-serve: $(STAMP)  ## req/s and p50/p99 of make serve: MLP and CNN, batching on/off, PyTorch vs ONNX (RUN= for your own run)
+	$(PY) scripts/bench_serve.py $(if $(RUN),--run "$(RUN)") $(ARGS)
 
 .PHONY: results
 results: $(STAMP)  ## run every reference experiment (long) and write the results table in docs/benchmark.md

@@ -49,6 +49,14 @@ RUN_BY: dict[str, tuple[str | None, str]] = {
         "test_text.py::test_litzoo_generate_continues_a_prompt_from_a_run_folder",
         "-m litzoo generate --run",
     ),
+    "make serve": (
+        "test_serve.py::test_sigterm_stops_the_server_cleanly_and_it_writes_no_client_file",
+        "-m litzoo serve",
+    ),
+    "make bench-serve": (
+        "test_serve.py::test_bench_serve_prints_a_row_per_format_and_batching",
+        "scripts/bench_serve.py",
+    ),
     "make sweep RESUME": (
         "test_sweep.py::test_an_interrupted_sweep_resumes_its_trial_from_its_checkpoint",
         "-m litzoo sweep --resume",

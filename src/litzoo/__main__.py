@@ -26,6 +26,10 @@ Workflows:
   export RUN [--format onnx|pt2]     the run's best network, checked against PyTorch
   generate --run RUN --prompt TEXT [--tokens N]
                                      text from a run's language model
+  serve RUN [--port 8000 --host 127.0.0.1 --format torch|onnx --max-batch-size 64 --batch-timeout 0.005]
+                                     the run's model answering POST /predict (LitServe)
+  predict --run RUN --input <image folder | CSV | text file>
+                                     predictions for your own files, beside the test split's
 """
 LIGHTNING = ("fit", "validate", "test", "predict")
 
@@ -41,6 +45,10 @@ def main(args: list[str] | None = None) -> None:
 
 
 def _dispatch(command: str, rest: list[str]) -> int | None:
+    if command == "predict" and any(a == "--input" or a.startswith("--input=") for a in rest):
+        from litzoo.workflows.predict_files import main as predict_files
+
+        return predict_files(rest)
     if command in LIGHTNING:
         return _lightning([command, *_with_run_config(rest)])
     if command == "resume":
@@ -65,6 +73,14 @@ def _dispatch(command: str, rest: list[str]) -> int | None:
         from litzoo.workflows.generate import main as generate
 
         return generate(rest)
+    if command == "serve":
+        try:
+            from litzoo.workflows.serve import main as serve
+        except ModuleNotFoundError as err:
+            if err.name != "litserve":
+                raise
+            raise ConfigError("serving needs LitServe: pip install 'litzoo[serve]'") from None
+        return serve(rest)
     raise ConfigError(f"unknown command {command!r}; litzoo --help lists them")
 
 

@@ -121,6 +121,20 @@ class ImageDataModule(TensorDataModule):
             images.sub_(hp.mean).div_(hp.std)
         return _select((images, labels), hp.classes) if hp.classes else (images, labels)
 
+    def encode_images(self, images: list[Any]) -> torch.Tensor:
+        """PIL images as this data's inputs (serving, predicting on files), scaled as in training.
+
+        Shape: ``(N, 1, 28, 28)``: grey, resized to ``input_shape``.
+        """
+        from PIL import Image
+        from torchvision.transforms.functional import pil_to_tensor
+
+        size = self.input_shape[1:]
+        grey = [image.convert("L").resize(size[::-1], Image.Resampling.BILINEAR) for image in images]
+        x = torch.stack([pil_to_tensor(image) for image in grey]).float() / 255
+        hp = self.hparams
+        return x.sub_(hp.mean).div_(hp.std) if hp.normalize else x
+
     def on_after_batch_transfer(self, batch: Split, dataloader_idx: int) -> Split:
         if self.hparams.augment and self.trainer is not None and self.trainer.training:
             images, labels = batch

@@ -1,6 +1,6 @@
 """Images decoded to uint8: per-channel statistics, scaling to floats, and batch augmentation."""
 
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from lightning.pytorch.utilities import rank_zero_info
@@ -105,6 +105,28 @@ class PixelDataModule(TensorDataModule):
     def state_dict(self) -> dict[str, list[float]]:
         """The statistics the pixels were scaled by, saved in each checkpoint (to scale new images alike)."""
         return dict(self.stats)
+
+    def load_state_dict(self, state_dict: dict[str, list[float]]) -> None:
+        """Take back a checkpoint's statistics, to scale new images (serving, predicting) alike."""
+        channels = self.input_shape[0]
+        self.mean, self.std = (
+            torch.tensor(state_dict[key]).expand(channels).reshape(1, -1, 1, 1) for key in ("mean", "std")
+        )
+
+    def encode_images(self, images: list[Any]) -> torch.Tensor:
+        """PIL images as this data's inputs, converted, resized and scaled as in training.
+
+        Shape: ``(N, *input_shape)``.
+        """
+        from PIL import Image
+        from torchvision.transforms.functional import pil_to_tensor
+
+        channels, height, width = self.input_shape
+        if not self.mean.numel():  # no checkpoint statistics: the given ones
+            self.load_state_dict(dict(zip(("mean", "std"), self._given, strict=True)))
+        mode = "L" if channels == 1 else "RGB"
+        resized = [image.convert(mode).resize((width, height), Image.Resampling.BILINEAR) for image in images]
+        return self._scale(torch.stack([pil_to_tensor(image) for image in resized]))
 
     def _scale(self, images: torch.Tensor) -> torch.Tensor:
         floats = images.float().div_(255)

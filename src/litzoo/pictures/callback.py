@@ -8,6 +8,7 @@ from torchmetrics.classification import MulticlassConfusionMatrix
 
 from litzoo.errors import ConfigError
 from litzoo.pictures.draw import draw_confusion_matrix, log_confusion_chart, save_grid
+from litzoo.pictures.mistakes import MistakeRecord, write_classification, write_regression
 from litzoo.systems.contract import Contract, contract_of, declares_contract
 
 
@@ -22,6 +23,10 @@ class Pictures(Callback):
       ``reconstructions/epoch_NNN.png``;
     - ``samples``: what the network draws from fixed noise, ``samples/epoch_NNN.png``.
 
+    After testing, an error analysis (``litzoo.pictures.mistakes``): a classifier's most
+    confident mistakes (``mistakes/test.png``, ``mistakes.csv``) and per-class scores
+    (``per_class.csv``); a regressor's residual plot and largest errors.
+
     Grids are also logged to W&B as images when a W&B logger is present. Systems only
     compute numbers (their validation and test steps return the batch's ``scores``); this
     callback is the one place that draws them. A system without a contract gets no pictures.
@@ -29,10 +34,12 @@ class Pictures(Callback):
     Args:
         num_images: images in a reconstruction or sample grid.
         every_n_epochs: draw after every n-th validation epoch (the test is always drawn).
+        num_mistakes: the most confident wrong test samples drawn after a test.
     """
 
-    def __init__(self, num_images: int = 16, every_n_epochs: int = 1) -> None:
-        self.num_images, self.every_n_epochs = num_images, every_n_epochs
+    def __init__(self, num_images: int = 16, every_n_epochs: int = 1, num_mistakes: int = 32) -> None:
+        self.num_images, self.every_n_epochs, self.num_mistakes = num_images, every_n_epochs, num_mistakes
+        self._record: MistakeRecord | None = None
         self._pairs: torch.Tensor | None = None
         self._matrix: MulticlassConfusionMatrix | None = None
 
@@ -41,6 +48,9 @@ class Pictures(Callback):
 
     def on_test_epoch_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         self._start(pl_module)
+        contract = _contract(pl_module)
+        analysed = contract is not None and contract.output in ("classes", "values")
+        self._record = MistakeRecord(self.num_mistakes) if analysed else None
 
     def _start(self, pl_module: LightningModule) -> None:
         contract = _contract(pl_module)
@@ -81,6 +91,9 @@ class Pictures(Callback):
     ) -> None:
         if self._matrix is not None:
             self._matrix.update(_scores(pl_module, outputs, "test_step").argmax(-1), batch[1])
+        if self._record is not None:
+            scores = _scores(pl_module, outputs, "test_step")
+            self._record.update(batch[0], scores, batch[1], classes=self._matrix is not None)
 
     def on_validation_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         contract = _contract(pl_module)
@@ -100,6 +113,13 @@ class Pictures(Callback):
     def on_test_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         if self._matrix is not None:
             self._confusion(trainer, "test", "test")
+        if self._record is not None and self._record.seen and trainer.is_global_zero:
+            # Each rank sees its share of the test set: under DDP this is rank 0's share.
+            if self._matrix is not None:
+                write_classification(trainer, self._record, self._matrix.num_classes)
+            else:
+                write_regression(trainer, self._record)
+        self._record = None
 
     def _confusion(self, trainer: Trainer, stage: str, name: str) -> None:
         matrix = self._matrix.compute()  # every rank: compute syncs under DDP
