@@ -23,8 +23,9 @@ def first_conv(net: nn.Module) -> tuple[str, nn.Conv2d] | None:
 def adapt_kernels(weight: torch.Tensor, channels: int) -> torch.Tensor:
     """Convolution kernels ``(out, C, kh, kw)`` made to read ``channels`` inputs.
 
-    One channel: the kernels summed over C (a grey pixel is R = G = B). More: the C kernels
-    repeated and scaled by ``C / channels``, so the response to a flat image stays the same.
+    One channel: the kernels summed over C (a grey pixel is R = G = B: the same response).
+    More: the C kernels repeated cyclically and scaled by ``C / channels`` (timm's rule; exact
+    for a flat image when ``channels`` is a multiple of C).
     """
     if channels == 1:
         return weight.sum(dim=1, keepdim=True)
