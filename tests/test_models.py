@@ -1,4 +1,4 @@
-"""Any nn.Module as the net: torchvision and timm functions by class path, grey data in RGB stems, RGB data."""
+"""Any nn.Module as the net: torchvision and timm functions by class path, grey data in RGB stems."""
 
 from pathlib import Path
 from typing import Any

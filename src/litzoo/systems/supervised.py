@@ -97,8 +97,10 @@ class SupervisedSystem(LightningModule):
     def setup(self, stage: str) -> None:
         # Read when training starts, not here in __init__: loading or resuming this run's
         # checkpoint never needs the file (a resumed fit's checkpoint overwrites it anyway).
-        if self.transfer is not None and stage == "fit" and self.trainer.ckpt_path is None:
-            self.transfer.load(self.net)
+        if self.transfer is not None and stage == "fit":
+            if self.trainer.ckpt_path is None:
+                self.transfer.load(self.net)
+            self.train()  # Lightning never calls train() in fit: frozen BatchNorm goes to eval here
 
     def train(self, mode: bool = True) -> "SupervisedSystem":
         super().train(mode)
