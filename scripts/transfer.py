@@ -65,13 +65,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--lr", type=float, default=0.002)
     parser.add_argument("--val-batches", type=int, default=10)
+    parser.add_argument("--pretrained", help="results.json of an earlier pretraining run: skip step 1")
     opts = parser.parse_args()
     old = [c for c in range(10) if c not in NEW]
-    pretrained, _ = fit(
-        "transfer-pretrain",
-        opts.data_dir,
-        [f"--data.init_args.classes={old}", f"--trainer.max_epochs={opts.pretrain_epochs}"],
-    )
+    if opts.pretrained:  # a results.json of an earlier step 1
+        pretrained = json.loads(Path(opts.pretrained).read_text())
+    else:
+        step = [f"--data.init_args.classes={old}", f"--trainer.max_epochs={opts.pretrain_epochs}"]
+        pretrained, _ = fit("transfer-pretrain", opts.data_dir, step)
     print(f"pretrained on digits 0-4: test/acc {pretrained['test']['test/acc']:.4f}", flush=True)
     common = [
         f"--data.init_args.classes={NEW}",
