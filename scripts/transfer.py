@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--lr", type=float, default=0.002)
     parser.add_argument("--val-batches", type=int, default=10)
+    parser.add_argument("--variants", type=int, nargs="+", help="numbers of the variants to run (0: scratch)")
     parser.add_argument("--pretrained", help="results.json of an earlier pretraining run: skip step 1")
     opts = parser.parse_args()
     old = [c for c in range(10) if c not in NEW]
@@ -86,7 +87,9 @@ def main() -> None:
     fill = {"ckpt": pretrained["checkpoint"], "backbone_lr": opts.lr / 10}
     print(f"\n| digits 5-9, {opts.images} training images, {opts.epochs} epochs | test accuracy | s/run |")
     print("|---|---|---|")
-    for variant, extra in VARIANTS.items():
+    for number, (variant, extra) in enumerate(VARIANTS.items()):
+        if opts.variants and number not in opts.variants:
+            continue
         accs, times = [], []
         for seed in opts.seeds:
             args = [*common, f"--seed_everything={seed}", *(a.format(**fill) for a in extra)]
