@@ -1,19 +1,28 @@
 """The net contract: any ``nn.Module`` class is a net; the data's facts fill the arguments that take them.
 
-A system names its net by class path in its config. The arguments named below are not part
-of the config: the system fills them from the data when it builds the net (``build_net``).
+A system names its net by class path in its config: a class, or a function that returns a
+net (``torchvision.models.resnet18``, ``timm.create_model``). The arguments named below are not
+part of the config: the system fills them from the data when it builds the net (``build_net``).
 Every other argument is the net's own config. A net whose arguments have other names says
-which fact each one takes with ``net_facts`` (e.g. ``{n_classes: num_outputs}``).
+which fact each one takes with ``net_facts`` (e.g. ``{n_classes: num_outputs}``). A net that
+takes no channels fact and whose first convolution reads other channels than the data's (an
+RGB torchvision stem, grey data) gets a first convolution that reads the data's
+(``litzoo.nets.adapters``).
 """
 
 import functools
 import inspect
+import sys
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from jsonargparse._parameter_resolvers import get_signature_parameters
+from lightning.pytorch.utilities import rank_zero_info
 from torch import nn
 
 from litzoo.errors import ConfigError
+from litzoo.nets import factories
+from litzoo.nets.adapters import adapt_channels
 
 # Argument names that take a fact, and the fact each takes.
 KNOWN: dict[str, str] = {
@@ -25,6 +34,8 @@ KNOWN: dict[str, str] = {
     "img_size": "height",  # timm's vision transformers
     "image_size": "height",
 }
+# Facts that tell the net the channels, so its first convolution is its own business.
+CHANNEL_FACTS = {"input_shape", "channels"}
 
 
 class NetFactory(Protocol):
@@ -44,6 +55,9 @@ class NetFactory(Protocol):
         img_size: int = ...,
         image_size: int = ...,
     ) -> nn.Module: ...
+
+
+factories.install(NetFactory, set(KNOWN))
 
 
 def fact_values(input_shape: tuple[int, ...], num_outputs: int) -> dict[str, Any]:
@@ -79,22 +93,42 @@ def build_net(
             f"the net wants the fact(s) {', '.join(unknown)}, which this data does not have "
             f"(samples shaped {tuple(input_shape)}); facts here: {', '.join(values)}"
         )
-    return factory(**{name: values[fact] for name, fact in wanted.items()})
+    net = factory(**{name: values[fact] for name, fact in wanted.items()})
+    if "channels" in values and not CHANNEL_FACTS & set(wanted.values()):
+        changed = adapt_channels(net, values["channels"])
+        if changed:
+            rank_zero_info(
+                f"litzoo: {type(net).__name__}'s first convolution {changed} now reads the data's "
+                f"{values['channels']} channel(s) (its kernels adapted: summed for one channel)"
+            )
+    return net
 
 
 def _takes(factory: Any, name: str) -> bool:
-    """Whether the net behind ``factory`` has an argument called ``name``."""
-    try:
-        parameters = inspect.signature(_target(factory)).parameters
-    except (TypeError, ValueError):
-        return False
+    """Whether the net behind ``factory`` has an argument called ``name`` (its ``**kwargs`` included)."""
     given = factory.keywords if isinstance(factory, functools.partial) else {}
-    return name in parameters and name not in given
+    return name in _arguments(_target(factory)) and name not in given
+
+
+def _arguments(target: Any) -> set[str]:
+    """Argument names of a net class or function; what its ``**kwargs`` pass on is followed."""
+    try:
+        parameters = inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        return set()
+    names = set(parameters)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        # torchvision.models.resnet18(**kwargs) passes them to ResNet: jsonargparse reads that.
+        names |= {p.name for p in get_signature_parameters(target)}
+        timm = sys.modules.get("timm")
+        if timm is not None and target is timm.create_model:  # every timm model takes these
+            names |= {"num_classes", "in_chans"}
+    return names
 
 
 def _target(factory: Any) -> Any:
-    """The class or function a factory makes the net with (jsonargparse wraps a class in a partial)."""
+    """The class or function a factory makes the net with (jsonargparse wraps either in a partial)."""
     while isinstance(factory, functools.partial):
-        classes = [arg for arg in factory.args if inspect.isclass(arg)]
-        factory = classes[-1] if classes else factory.func
+        targets = [arg for arg in factory.args if inspect.isclass(arg) or inspect.isfunction(arg)]
+        factory = targets[-1] if targets else factory.func
     return factory

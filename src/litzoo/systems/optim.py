@@ -15,14 +15,15 @@ def build_optimizers(
     optimizer: OptimizerCallable,
     scheduler: LRSchedulerCallable | None,
     monitor: str = "val/loss",
+    parameters: Iterable | None = None,
 ) -> Any:
     """Return what ``configure_optimizers`` returns for one optimizer and scheduler.
 
     A scheduler that takes ``total_steps`` (OneCycleLR) gets the run's number of
     optimizer steps and is stepped every batch; any other is stepped every epoch, and
-    a plateau scheduler watches ``monitor``.
+    a plateau scheduler watches ``monitor``. ``parameters`` (param groups) default to the module's.
     """
-    opt = make_optimizer(optimizer, module.parameters())
+    opt = make_optimizer(optimizer, module.parameters() if parameters is None else parameters)
     if scheduler is None:
         return opt
     # jsonargparse gives a functools.partial whose keywords hold the configured arguments.
