@@ -11,6 +11,7 @@ from litzoo.nets.layers import check_input
 from litzoo.systems.contract import Contract
 from litzoo.systems.objectives import Classification, LossName, Task, make_objective
 from litzoo.systems.optim import build_optimizers
+from litzoo.systems.transfer import Transfer
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 STAGES = ("train", "val", "test")
@@ -41,6 +42,8 @@ class SupervisedSystem(LightningModule):
         loss: loss name, or ``None`` for the task's default (cross-entropy or MSE).
         l1: weight of an L1 penalty on all weight matrices (L2: the optimizer's weight_decay).
         weight_init: re-initialise the net's weights (``default`` keeps PyTorch's).
+        transfer: start the net from a file's weights, freeze parts of it, give the backbone
+            its own learning rate (``litzoo.systems.transfer.Transfer``; docs/models.md).
         optimizer: builds the optimizer from the parameters.
         scheduler: builds an LR scheduler from the optimizer, or ``None``.
 
@@ -60,6 +63,7 @@ class SupervisedSystem(LightningModule):
         loss: LossName | None = None,
         l1: float = 0.0,
         weight_init: WeightInit = "default",
+        transfer: Transfer | None = None,
         optimizer: OptimizerCallable = torch.optim.Adam,
         scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -72,6 +76,9 @@ class SupervisedSystem(LightningModule):
         self.input_shape = tuple(input_shape)
         self.net = build_net(net, self.input_shape, self.objective.out_features, net_facts)
         init_weights(self.net, weight_init)
+        self.transfer = transfer
+        if transfer is not None:
+            transfer.prepare(self.net)
         self.l1, self.reconstruct = l1, reconstruct
         for stage in STAGES:
             setattr(self, f"{stage}_metrics", self.objective.metrics(stage))
@@ -86,6 +93,20 @@ class SupervisedSystem(LightningModule):
         return Contract(
             self.net, self.input_shape, shape, output, scores=self.objective.scores, classes=classes
         )
+
+    def setup(self, stage: str) -> None:
+        # Read when training starts, not here in __init__: loading or resuming this run's
+        # checkpoint never needs the file (a resumed fit's checkpoint overwrites it anyway).
+        if self.transfer is not None and stage == "fit":
+            if self.trainer.ckpt_path is None:
+                self.transfer.load(self.net)
+            self.train()  # Lightning never calls train() in fit: frozen BatchNorm goes to eval here
+
+    def train(self, mode: bool = True) -> "SupervisedSystem":
+        super().train(mode)
+        if self.transfer is not None:
+            self.transfer.hold_frozen(self.net)
+        return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(self.net, x, self.input_shape)  # a clear error, not a size mismatch deep in a layer
@@ -141,4 +162,5 @@ class SupervisedSystem(LightningModule):
         return self.objective.scores(self(batch[0]))
 
     def configure_optimizers(self):  # noqa: ANN201 - Lightning accepts several shapes
-        return build_optimizers(self, self._optimizer, self._scheduler)
+        groups = self.transfer.param_groups(self.net) if self.transfer is not None else None
+        return build_optimizers(self, self._optimizer, self._scheduler, parameters=groups)
