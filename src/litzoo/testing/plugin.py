@@ -13,6 +13,10 @@ Each generic test that asks for ``model_config``, ``data_config``, ``experiment_
 ``configs/experiment`` or ``configs/{trainer,logger,callbacks}``. Options (pytest ini, e.g.
 ``[tool.pytest.ini_options]`` in pyproject.toml): ``litzoo_configs`` (default ``configs``) and
 ``litzoo_model``, the model that trains a data config no model names as its default (make's MODEL).
+
+A model config whose net takes minutes to overfit a batch on a CPU (a ResNet-18) says so with a
+line ``# litzoo-test: slow-overfit``: its overfit test is then marked ``slow`` (``make test-slow``
+runs it); every other generic test of it stays in the fast suite.
 """
 
 from pathlib import Path
@@ -47,6 +51,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         files = sorted(file for folder in folders for file in (root / folder).glob("*.yaml"))
         ids = [f"{f.parent.name}/{f.stem}" if len(folders) > 1 else f.stem for f in files]
         metafunc.parametrize(fixture, files, ids=ids)
+
+
+SLOW_OVERFIT = "# litzoo-test: slow-overfit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        config = spec.params.get("model_config") if spec is not None else None
+        slow = getattr(item, "originalname", "") == "test_model_overfits_one_batch" and config is not None
+        if slow and SLOW_OVERFIT in Path(config).read_text():
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
