@@ -11,6 +11,7 @@ from litzoo.nets.layers import check_input
 from litzoo.systems.contract import Contract
 from litzoo.systems.objectives import Classification, LossName, Task, make_objective
 from litzoo.systems.optim import build_optimizers
+from litzoo.systems.speed import CompileMode, as_channels_last, speed_up
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 STAGES = ("train", "val", "test")
@@ -43,6 +44,8 @@ class SupervisedSystem(LightningModule):
         weight_init: re-initialise the net's weights (``default`` keeps PyTorch's).
         optimizer: builds the optimizer from the parameters.
         scheduler: builds an LR scheduler from the optimizer, or ``None``.
+        compile: ``torch.compile`` the net for training in this mode (``default``,
+            ``reduce-overhead``, ...), or ``None`` to run it eagerly.
 
     Shape:
         ``(B, *input_shape)`` -> ``(B, num_outputs)`` logits or values; a reconstruction
@@ -62,6 +65,7 @@ class SupervisedSystem(LightningModule):
         weight_init: WeightInit = "default",
         optimizer: OptimizerCallable = torch.optim.Adam,
         scheduler: LRSchedulerCallable | None = None,
+        compile: CompileMode | None = None,
     ) -> None:
         super().__init__()
         # Under LightningCLI this saves the config as given (primitives only), so a
@@ -77,6 +81,7 @@ class SupervisedSystem(LightningModule):
             setattr(self, f"{stage}_metrics", self.objective.metrics(stage))
             setattr(self, f"{stage}_loss", MeanMetric())
         self._optimizer, self._scheduler = optimizer, scheduler
+        self._channels_last = False
 
     def contract(self) -> Contract:
         """The net, what it reads and gives, and how its outputs become scores."""
@@ -87,9 +92,15 @@ class SupervisedSystem(LightningModule):
             self.net, self.input_shape, shape, output, scores=self.objective.scores, classes=classes
         )
 
+    def setup(self, stage: str) -> None:
+        # Before Lightning moves the net to the device: compiled once, for training and what follows.
+        if stage == "fit":
+            device = self.trainer.strategy.root_device
+            self._channels_last = speed_up(self.net, device, self.hparams.get("compile"))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(self.net, x, self.input_shape)  # a clear error, not a size mismatch deep in a layer
-        return self.net(x)
+        return self.net(as_channels_last(x) if self._channels_last else x)
 
     def _step(self, batch: Batch, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = batch
