@@ -25,7 +25,7 @@ from lightning import Callback, Trainer
 from litzoo import configs
 from litzoo.run.cli import LitzooCLI
 
-ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 PRESETS = {"mlp": ("mnist_fast", 0.98), "cnn": ("cnn_fast", 0.99)}
 
 
@@ -54,7 +54,7 @@ class Clock:
 
 def build(experiment: str, data_dir: str, device: torch.device, extra: list[str]) -> LitzooCLI:
     """The model and data of ``make train EXPERIMENT=<experiment>``, on one device, bf16 on CUDA."""
-    args = configs.fit_args(experiment_name=experiment, logger="csv", data_dir=data_dir, root=ROOT)
+    args = configs.fit_args(experiment_name=experiment, logger="csv", data_dir=data_dir, root=CONFIGS)
     args += ["--trainer.logger=false", f"--trainer.accelerator={'gpu' if device.type == 'cuda' else 'cpu'}"]
     args += [
         "--trainer.devices=1",

@@ -21,7 +21,7 @@ from lightning import Callback
 from litzoo import configs
 
 SCRIPTS = Path(__file__).resolve().parent
-ROOT = SCRIPTS.parent
+CONFIGS = SCRIPTS.parent / "configs"
 METRIC = re.compile(r"test/acc=([0-9.]+)")
 FIRST = re.compile(r"first_step_at=([0-9.]+)")
 
@@ -37,7 +37,7 @@ class FirstStep(Callback):
 def run_once(experiment: str, seed: int, data_dir: str, extra: list[str]) -> dict[str, float]:
     """One whole ``litzoo fit`` of ``experiment``: seconds, seconds to first step, test accuracy."""
     with tempfile.TemporaryDirectory() as runs:
-        args = configs.fit_args(experiment_name=experiment, logger="csv", data_dir=data_dir, root=ROOT)
+        args = configs.fit_args(experiment_name=experiment, logger="csv", data_dir=data_dir, root=CONFIGS)
         args += [f"--seed_everything={seed}", f"--trainer.default_root_dir={runs}"]
         args += ["--trainer.callbacks+=bench_tta.FirstStep", *extra]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SCRIPTS), os.environ.get("PYTHONPATH", "")])}
@@ -75,7 +75,7 @@ def time_to_accuracy(pairs: list[str], seeds: list[int], data_dir: str, extra: l
         f"  {'experiment':<12} {'target':>7} {'s median':>9} {'s range':>15} {'acc min':>8} {'1st step':>9}"
     )
     for name in names:
-        runs, targets = rows[name], configs.experiment(name, ROOT).targets
+        runs, targets = rows[name], configs.experiment(name, CONFIGS).targets
         target = next((t for t in targets if t.metric == "test/acc"), None)
         secs = [r["seconds"] for r in runs]
         goal = f"{target.value:.3f}" if target else "-"

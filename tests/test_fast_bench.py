@@ -23,7 +23,9 @@ def test_bench_times_the_default_and_the_fast_preset_to_their_test_metric(data_d
     rows = {line.split()[0]: line.split() for line in table if not line.startswith("fast_speedup")}
     assert set(rows) == {"mlp", "mnist_fast"}
     assert rows["mnist_fast"][1] == "0.980"  # the target its header states
-    assert all(float(row[2]) > 0 and 0 <= float(row[5]) <= 1 for row in rows.values())
+    assert all(
+        float(row[2]) > 0 and 0 <= float(row[4]) <= 1 and row[5].endswith("s") for row in rows.values()
+    )
     assert lines[-1].startswith("fast_speedup_mnist_fast=") and float(lines[-1].split("=")[1]) > 0
     assert all("first step after" in line for line in lines if " seed 0:" in line)
 
