@@ -100,7 +100,7 @@ def test_compile_on_cpu_gives_the_eager_outputs_and_keeps_the_state_dict() -> No
 @pytest.mark.slow
 def test_fit_with_compile_trains_and_saves_a_plain_checkpoint(data_dir: Path, tmp_path: Path) -> None:
     args = [*model_args("mlp", data_dir), "--model.init_args.compile=default", "--trainer.max_epochs=1"]
-    args += [f"--trainer.default_root_dir={tmp_path}", "--trainer.logger=false"]
+    args += [f"--trainer.default_root_dir={tmp_path}"]
     command = [sys.executable, "-m", "litzoo", "fit", *args]
     out = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
