@@ -144,6 +144,11 @@ bench: $(STAMP)  ## seconds per epoch: litzoo vs a plain PyTorch loop vs a per-s
 bench-serve: $(STAMP)  ## req/s and p50/p99 of make serve: MLP and CNN, batching on/off, PyTorch vs ONNX (RUN= for your own run)
 	$(PY) scripts/bench_serve.py $(if $(RUN),--run "$(RUN)") $(ARGS)
 
+# Without CUDA it prints one line saying so and exits 1 (nothing measured).
+.PHONY: bench-gpu
+bench-gpu: $(STAMP)  ## on a GPU: time to 98%/99% (MLP/CNN), samples/s, peak memory: plain loop vs litzoo
+	$(PY) scripts/bench_gpu.py --data-dir $(DATA_DIR) $(ARGS)
+
 .PHONY: results
 results: $(STAMP)  ## run every reference experiment (long) and write the results table in docs/benchmark.md
 	$(PY) scripts/results.py --data-dir $(DATA_DIR) $(ARGS)

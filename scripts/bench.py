@@ -20,9 +20,14 @@ loop, the order rotating each round so that no loop always follows the same one.
 figure is its fastest epoch (as ``timeit`` does): on a shared machine noise from other
 processes only ever adds time, so the minimum is the least disturbed measurement. Medians
 are printed beside it. The last line is ``overhead_ratio=<litzoo / plain>``.
+
+First, the time-to-accuracy section (``bench_tta``): whole ``litzoo fit`` commands of each
+default experiment and its fast preset, start to printed test metric, and the time to the
+first training step (``--skip-tta`` leaves it out, ``--skip-epochs`` runs it alone).
 """
 
 import argparse
+import shlex
 import statistics
 import sys
 import tempfile
@@ -31,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from bench_tta import time_to_accuracy
 from lightning import Callback, LightningModule, Trainer, seed_everything
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, RichProgressBar
 from lightning.pytorch.loggers import CSVLogger
@@ -173,8 +179,23 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="default: the config's")
     parser.add_argument("--val-size", type=int, default=None, help="default: the config's")
     parser.add_argument("--workers", type=int, default=0, help="DataLoader workers of the tutorial loop")
+    parser.add_argument("--pairs", nargs="+", default=["mlp:mnist_fast", "cnn:cnn_fast"], help="default:fast")
+    parser.add_argument(
+        "--seeds", nargs="+", type=int, default=[0], help="seeds of the time-to-accuracy runs"
+    )
+    parser.add_argument("--fit-args", default="", help="more litzoo fit arguments of those runs")
+    parser.add_argument("--skip-tta", action="store_true", help="leave out time to accuracy")
+    parser.add_argument("--skip-epochs", action="store_true", help="only time to accuracy")
     args = parser.parse_args()
     sys.argv[1:] = []  # the config for LightningCLI comes from build(), not the command line
+    if not args.skip_tta:
+        time_to_accuracy(args.pairs, args.seeds, args.data_dir, shlex.split(args.fit_args))
+    if not args.skip_epochs:
+        epochs(args)
+
+
+def epochs(args: argparse.Namespace) -> None:
+    """The seconds-per-epoch section: four loops over the same MLP, interleaved."""
 
     seed_everything(0, verbose=False)
     model, dm = build(args.data_dir, args.batch_size, args.val_size)

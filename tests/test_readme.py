@@ -74,6 +74,10 @@ RUN_BY: dict[str, tuple[str | None, str]] = {
         "test_scripts.py::test_bench_prints_the_overhead_ratio_last",
         "scripts/bench.py --data-dir",
     ),
+    "make bench-gpu": (
+        "test_fast_bench.py::test_bench_gpu_code_runs_on_the_cpu_and_prints_both_loops",
+        "scripts/bench_gpu.py --data-dir",
+    ),
     "make lock": (None, "piptools compile"),  # resolves against the package index
     "cookiecutter": ("test_template.py::test_a_baked_project_passes_its_own_tests", ""),
     "python -m litzoo test …": ("test_guards.py::test_the_checkpoint_says_which_hyperparameters_it_sets", ""),

@@ -21,6 +21,7 @@ def test_bench_prints_the_overhead_ratio_last(data_dir: Path) -> None:
             "1",
             "--val-size",
             "16",
+            "--skip-tta",  # tests/test_fast_bench.py runs that section
         ],
         capture_output=True,
         text=True,

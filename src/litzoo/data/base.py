@@ -9,6 +9,7 @@ from torch.utils.data import DataLoader
 
 from litzoo.data.batches import EpochSampler, Split, TensorBatchDataset, whole_batch
 from litzoo.data.contract import Task, facts_of
+from litzoo.data.device import DeviceData, to_device, wants_device
 from litzoo.data.folds import check_folds, fold_ids
 from litzoo.errors import ConfigError
 
@@ -27,20 +28,29 @@ class TensorDataModule(LightningDataModule):
     run sees the same batches), and cuts k-fold cross-validation folds when asked
     (``use_folds``, which ``litzoo cv`` sets): no subclass holds any fold code.
 
+    On a CUDA device the splits move there once at set-up, when ``device_data`` says so, and
+    batches are indexed on the device (no per-batch copy); otherwise batches come from pinned
+    memory and Lightning copies them without blocking.
+
     Args:
         batch_size: samples per batch.
         seed: seeds the subclass's own split and the folds.
+        device_data: keep the splits on the accelerator: ``auto`` when they take at most a
+            quarter of its free memory (``litzoo.data.device``), ``True`` always, ``False`` never.
     """
 
     input_shape: tuple[int, ...] | None = None
     num_outputs: int | None = None
     task: Task | None = None
 
-    def __init__(self, batch_size: int, seed: int = 0) -> None:
+    def __init__(self, batch_size: int, seed: int = 0, device_data: DeviceData = "auto") -> None:
         super().__init__()
         if batch_size < 1:
             raise ConfigError(f"batch_size must be positive, got {batch_size}")
-        self.batch_size, self.seed = batch_size, seed
+        if device_data not in ("auto", True, False):
+            raise ConfigError(f"device_data is auto, true or false, got {device_data!r}")
+        self.batch_size, self.seed, self.device_data = batch_size, seed, device_data
+        self._pin = False
         self.splits: dict[str, Split] = {}
         self._folds: tuple[int, int] | None = None
 
@@ -82,6 +92,15 @@ class TensorDataModule(LightningDataModule):
         self.splits = dict(splits)
         if self._folds is not None:
             self._cut_folds(*self._folds)
+        self._place()
+
+    def _place(self) -> None:
+        # The strategy knows this rank's device before Lightning calls setup; every rank holds
+        # the whole splits and its sampler picks its share, so DDP and resume are unchanged.
+        device = self.trainer.strategy.root_device if self.trainer is not None else torch.device("cpu")
+        if wants_device(self.device_data, device, self.splits):
+            self.splits = to_device(self.splits, device)
+        self._pin = device.type == "cuda" and self.splits["train"][0].device.type == "cpu"
 
     def _cut_folds(self, folds: int, fold: int) -> None:
         (xt, yt), (xv, yv) = self.splits["train"], self.splits["val"]
@@ -98,6 +117,7 @@ class TensorDataModule(LightningDataModule):
             batch_size=self.batch_size,
             sampler=sampler,
             collate_fn=whole_batch,
+            pin_memory=self._pin,
             # Its own generator: making an iterator never draws from the global RNG, which a
             # resumed run restores (dropout, augmentation) and must find untouched.
             generator=torch.Generator().manual_seed(0),

@@ -29,6 +29,9 @@ class TensorBatchDataset(Dataset):
 
     def __getitems__(self, indices: Sequence[int]) -> Split:
         idx = torch.as_tensor(indices)
+        if self.inputs.device.type == "cuda":
+            # From pinned memory the copy is queued behind the running step instead of waiting for it.
+            idx = idx.pin_memory().to(self.inputs.device, non_blocking=True)
         return self.inputs[idx], self.targets[idx]
 
 

@@ -8,6 +8,7 @@ from torchvision import datasets
 
 from litzoo.data.augment import random_affine
 from litzoo.data.base import DEFAULT_DATA_DIR, Split, TensorDataModule
+from litzoo.data.device import DeviceData
 from litzoo.data.idx_files import resolve_root, write_tiny
 from litzoo.errors import ConfigError
 
@@ -47,6 +48,8 @@ class ImageDataModule(TensorDataModule):
         batch_size: images per batch.
         seed: seed of the split (and of cross-validation folds).
         download: fetch the files when they are missing (needs network).
+        device_data: keep the images on the accelerator (``auto``: when they fit; see
+            ``TensorDataModule``).
 
     Shape:
         images ``(B, 1, 28, 28)``; labels ``(B,)``.
@@ -68,8 +71,9 @@ class ImageDataModule(TensorDataModule):
         batch_size: int = 512,
         seed: int = 42,
         download: bool = True,
+        device_data: DeviceData = "auto",
     ) -> None:
-        super().__init__(batch_size, seed)
+        super().__init__(batch_size, seed, device_data)
         if val_size < 1:
             raise ConfigError(f"val_size must be positive, got {val_size}")
         if split is not None and (len(split) != 3 or min(split) <= 0 or abs(sum(split) - 1) > 1e-6):

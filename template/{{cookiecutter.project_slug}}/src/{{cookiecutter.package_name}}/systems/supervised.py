@@ -12,6 +12,7 @@ from litzoo.systems.contract import Contract
 from litzoo.systems.objectives import Classification, LossName, Task, make_objective
 from litzoo.systems.optim import build_optimizers
 from litzoo.systems.transfer import Transfer
+from litzoo.systems.speed import CompileMode, as_channels_last, speed_up
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 STAGES = ("train", "val", "test")
@@ -46,6 +47,8 @@ class SupervisedSystem(LightningModule):
             its own learning rate (``litzoo.systems.transfer.Transfer``; docs/models.md).
         optimizer: builds the optimizer from the parameters.
         scheduler: builds an LR scheduler from the optimizer, or ``None``.
+        compile: ``torch.compile`` the net for training in this mode (``default``,
+            ``reduce-overhead``, ...), or ``None`` to run it eagerly.
 
     Shape:
         ``(B, *input_shape)`` -> ``(B, num_outputs)`` logits or values; a reconstruction
@@ -66,6 +69,7 @@ class SupervisedSystem(LightningModule):
         transfer: Transfer | None = None,
         optimizer: OptimizerCallable = torch.optim.Adam,
         scheduler: LRSchedulerCallable | None = None,
+        compile: CompileMode | None = None,
     ) -> None:
         super().__init__()
         # Under LightningCLI this saves the config as given (primitives only), so a
@@ -84,6 +88,7 @@ class SupervisedSystem(LightningModule):
             setattr(self, f"{stage}_metrics", self.objective.metrics(stage))
             setattr(self, f"{stage}_loss", MeanMetric())
         self._optimizer, self._scheduler = optimizer, scheduler
+        self._channels_last = False
 
     def contract(self) -> Contract:
         """The net, what it reads and gives, and how its outputs become scores."""
@@ -101,6 +106,10 @@ class SupervisedSystem(LightningModule):
             if self.trainer.ckpt_path is None:
                 self.transfer.load(self.net)
             self.train()  # Lightning never calls train() in fit: frozen BatchNorm goes to eval here
+        # Before Lightning moves the net to the device: compiled once, for training and what follows.
+        if stage == "fit":
+            device = self.trainer.strategy.root_device
+            self._channels_last = speed_up(self.net, device, self.hparams.get("compile"))
 
     def train(self, mode: bool = True) -> "SupervisedSystem":
         super().train(mode)
@@ -110,7 +119,7 @@ class SupervisedSystem(LightningModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(self.net, x, self.input_shape)  # a clear error, not a size mismatch deep in a layer
-        return self.net(x)
+        return self.net(as_channels_last(x) if self._channels_last else x)
 
     def _step(self, batch: Batch, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = batch
