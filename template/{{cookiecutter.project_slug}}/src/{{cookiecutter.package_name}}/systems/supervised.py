@@ -11,8 +11,8 @@ from litzoo.nets.layers import check_input
 from litzoo.systems.contract import Contract
 from litzoo.systems.objectives import Classification, LossName, Task, make_objective
 from litzoo.systems.optim import build_optimizers
-from litzoo.systems.transfer import Transfer
 from litzoo.systems.speed import CompileMode, as_channels_last, speed_up
+from litzoo.systems.transfer import Transfer
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 STAGES = ("train", "val", "test")
