@@ -20,6 +20,7 @@ REMOVE: dict[str, list[str]] = {
         "src/{{ cookiecutter.package_name }}/nets/my_model.py"
     ],
     "minimal": [
+        "configs/data/tinyshakespeare.yaml",
         "configs/experiment/autoencoder.yaml",
         "configs/experiment/char_lstm.yaml",
         "configs/experiment/char_transformer.yaml",
@@ -58,6 +59,7 @@ REMOVE: dict[str, list[str]] = {
         "src/{{ cookiecutter.package_name }}/nets/transformer.py"
     ],
     "empty": [
+        "configs/data/tinyshakespeare.yaml",
         "configs/experiment/autoencoder.yaml",
         "configs/experiment/char_lstm.yaml",
         "configs/experiment/char_transformer.yaml",
