@@ -1,5 +1,9 @@
 """Shared fixtures: litzoo's plugin (isolated, offline W&B), tiny MNIST files in real IDX format."""
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -35,6 +39,22 @@ def make_idx_dataset(
     expected = file_names(getattr(datasets, dataset))
     assert sorted(p.name.removesuffix(".gz") for p in raw.iterdir()) == sorted(expected)
     return root
+
+
+def signal_a_training_fit(args: list[str], runs: Path, sig: signal.Signals) -> tuple[int, str]:
+    """Start ``litzoo fit`` in a process of its own, send ``sig`` once it trains; its exit code and stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LITZOO")}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "litzoo", "fit", *args, f"--trainer.default_root_dir={runs}"], env=env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list(runs.rglob("last.ckpt")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # training has begun once the first epoch's checkpoint exists
+    time.sleep(1.0)
+    run.send_signal(sig)
+    _, err = run.communicate(timeout=120)
+    return run.returncode, err
 
 
 def run_main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:

@@ -13,7 +13,7 @@ from lightning import Callback
 
 from litzoo import configs
 
-from conftest import CONFIGS, make_idx_dataset, run_main
+from conftest import CONFIGS, make_idx_dataset, run_main, signal_a_training_fit
 
 RAW = "MNIST/raw"
 TINY = ["--data.init_args.val_size=32", "--data.init_args.batch_size=32", "--data.init_args.download=false"]
@@ -231,19 +231,9 @@ def test_a_full_disk_behind_any_write_is_one_line_naming_the_folder(tmp_path: Pa
 def test_a_real_ctrl_c_saves_says_how_to_resume_and_exits_130(tmp_path: Path) -> None:
     data = make_idx_dataset(tmp_path / "data")
     args = configs.fit_args("mlp", "mnist", logger="csv", data_dir=str(data), root=CONFIGS)
-    args += [*TINY, "--trainer.max_epochs=100000", f"--trainer.default_root_dir={tmp_path / 'runs'}"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LITZOO")}
-    run = subprocess.Popen(
-        [sys.executable, "-m", "litzoo", "fit", *args], env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not list((tmp_path / "runs").rglob("last.ckpt")) and time.monotonic() < deadline:
-        time.sleep(0.2)  # training has begun once the first epoch's checkpoint exists
-    time.sleep(1.0)
-    run.send_signal(signal.SIGINT)
-    _, err = run.communicate(timeout=120)
-    assert run.returncode == 130 and "Traceback" not in err, err[-2000:]
+    args += [*TINY, "--trainer.max_epochs=100000"]
+    returncode, err = signal_a_training_fit(args, tmp_path / "runs", signal.SIGINT)
+    assert returncode == 130 and "Traceback" not in err, err[-2000:]
     folder = next((tmp_path / "runs").glob("*/*"))
     assert f"continue it with: make resume RUN={folder}" in err
     step = int(err.split("interrupted (Ctrl-C) at step ")[1].split(":")[0])

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,7 +14,7 @@ import torch
 from litzoo.run.cli import LitzooCLI
 from litzoo.run.report import write_results
 
-from conftest import model_args, run_main
+from conftest import model_args, run_main, signal_a_training_fit
 
 
 def test_a_nan_loss_stops_the_run_at_its_step_and_keeps_the_last_good_checkpoint(
@@ -119,19 +118,9 @@ def test_a_save_interrupted_mid_write_leaves_the_previous_checkpoint_whole(
 @pytest.mark.slow
 def test_sigterm_checkpoints_and_exits_143(data_dir: Path, tmp_path: Path) -> None:
     args = [*model_args("mlp", data_dir), "--model.init_args.net.init_args.hidden=[16]"]
-    args += ["--trainer.max_epochs=100000", f"--trainer.default_root_dir={tmp_path / 'runs'}"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LITZOO")}
-    run = subprocess.Popen(
-        [sys.executable, "-m", "litzoo", "fit", *args], env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not list((tmp_path / "runs").rglob("last.ckpt")) and time.monotonic() < deadline:
-        time.sleep(0.2)  # training has begun once the first epoch's checkpoint exists
-    time.sleep(1.0)
-    run.send_signal(signal.SIGTERM)
-    _, err = run.communicate(timeout=120)
-    assert run.returncode == 143, err[-2000:]
+    args += ["--trainer.max_epochs=100000"]
+    returncode, err = signal_a_training_fit(args, tmp_path / "runs", signal.SIGTERM)
+    assert returncode == 143, err[-2000:]
     assert "litzoo: SIGTERM at step" in err and "Traceback" not in err
     step = int(err.split("SIGTERM at step ")[1].split(":")[0])
     last = next((tmp_path / "runs").rglob("last.ckpt"))
