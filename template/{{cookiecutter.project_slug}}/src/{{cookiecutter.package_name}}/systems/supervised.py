@@ -102,14 +102,15 @@ class SupervisedSystem(LightningModule):
     def setup(self, stage: str) -> None:
         # Read when training starts, not here in __init__: loading or resuming this run's
         # checkpoint never needs the file (a resumed fit's checkpoint overwrites it anyway).
-        if self.transfer is not None and stage == "fit":
+        if stage != "fit":
+            return
+        if self.transfer is not None:
             if self.trainer.ckpt_path is None:
                 self.transfer.load(self.net)
             self.train()  # Lightning never calls train() in fit: frozen BatchNorm goes to eval here
         # Before Lightning moves the net to the device: compiled once, for training and what follows.
-        if stage == "fit":
-            device = self.trainer.strategy.root_device
-            self._channels_last = speed_up(self.net, device, self.hparams.get("compile"))
+        device = self.trainer.strategy.root_device
+        self._channels_last = speed_up(self.net, device, self.hparams.get("compile"))
 
     def train(self, mode: bool = True) -> "SupervisedSystem":
         super().train(mode)
