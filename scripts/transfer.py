@@ -24,6 +24,8 @@ from torchvision import datasets
 
 from litzoo import configs
 
+# The repo's configs, wherever the script runs (its runs go to ./runs).
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 NEW = [5, 6, 7, 8, 9]
 VARIANTS = {
     "scratch": [],
@@ -41,7 +43,7 @@ VARIANTS = {
 
 def fit(name: str, data_dir: str, extra: list[str]) -> tuple[dict, float]:
     """One ``litzoo fit`` of the CNN; its results.json and wall seconds."""
-    args = configs.fit_args("cnn", "mnist", logger="csv", data_dir=data_dir)
+    args = configs.fit_args("cnn", "mnist", logger="csv", data_dir=data_dir, root=CONFIGS)
     start = time.perf_counter()
     cmd = [sys.executable, "-m", "litzoo", "fit", *args, f"--run_name={name}", *extra]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -62,6 +64,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=500)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--pretrain-epochs", type=int, default=1)
+    parser.add_argument("--pretrain-val-size", type=int, help="images held out in step 1 (the data default)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--lr", type=float, default=0.002)
     parser.add_argument("--val-batches", type=int, default=10)
@@ -73,6 +76,8 @@ def main() -> None:
         pretrained = json.loads(Path(opts.pretrained).read_text())
     else:
         step = [f"--data.init_args.classes={old}", f"--trainer.max_epochs={opts.pretrain_epochs}"]
+        if opts.pretrain_val_size:
+            step.append(f"--data.init_args.val_size={opts.pretrain_val_size}")
         pretrained, _ = fit("transfer-pretrain", opts.data_dir, step)
     print(f"pretrained on digits 0-4: test/acc {pretrained['test']['test/acc']:.4f}", flush=True)
     common = [

@@ -1,6 +1,8 @@
 """Transfer learning: a net started from a checkpoint or state dict, its head fresh or kept, parts frozen."""
 
 import functools
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,8 @@ from litzoo.systems.supervised import SupervisedSystem
 from litzoo.systems.transfer import Transfer
 from litzoo.testing.helpers import model_args
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
 OLD, NEW = "--data.init_args.classes=[0, 1, 2, 3, 4]", "--data.init_args.classes=[5, 6, 7, 8, 9]"
 
 
@@ -122,3 +125,23 @@ def test_a_missing_init_file_stops_the_run_with_one_line_and_no_run_folder(
     assert exit_info.value.code == 2
     assert "transfer.init_from: missing.ckpt is not a file" in capsys.readouterr().err
     assert not any(Path("runs").rglob("*.ckpt")) and not any(p.is_dir() for p in Path("runs").glob("*/*"))
+
+
+@pytest.mark.slow
+def test_transfer_script_prints_a_row_per_variant_with_its_seeds_accuracy(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    # scripts/transfer.py makes docs/models.md's table: pretrain on 0-4, then each variant on 5-9.
+    command = [sys.executable, str(ROOT / "scripts" / "transfer.py"), "--data-dir", str(data_dir)]
+    command += ["--images", "20", "--epochs", "1", "--seeds", "0", "1", "--val-batches", "1"]
+    command += ["--pretrain-val-size", "16"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    variants = [row.split("|")[1].strip() for row in rows[1:]]
+    assert variants == ["scratch", "fine-tune all, fresh head", "fine-tune, backbone at LR/10",
+                        "features frozen, dense layers train"]  # fmt: skip
+    for row in rows[1:]:
+        mean, spread = row.split("|")[2].split("±")  # two seeds: mean ± std
+        assert 0 <= float(mean) <= 1 and float(spread) >= 0
+    assert len(list((tmp_path / "runs").glob("transfer-scratch/*/results.json"))) == 2
