@@ -1,16 +1,21 @@
 """Character-level language models: the text data module, the LM nets and system, generate."""
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
+import wandb
 
 from litzoo.data.text import TINY_TEXT, TextDataModule, Vocabulary
 from litzoo.nets.language import CausalTransformer, RecurrentLM
 from litzoo.run.cli import LitzooCLI
 from litzoo.systems.language import LanguageModel
 
-from conftest import model_args, run_main
+from conftest import CONFIGS, model_args, run_main
+from wandb_log import offline_run, read_run
 
 BLOCK = 16
 
@@ -121,6 +126,23 @@ def test_the_vocabulary_round_trips_through_the_checkpoint_and_samples_are_writt
     assert data.splits["train"][0].max() < data.num_outputs
 
 
+def test_samples_reach_an_offline_wandb_run_as_a_table_of_every_validation_so_far(text_dir: Path) -> None:
+    wandb_logger = ["--config", str(CONFIGS / "logger" / "wandb.yaml")]
+    cli = _fit(text_dir, "char_lstm", *wandb_logger, "--model.init_args.sample_tokens=12",
+               "--trainer.max_epochs=2")  # fmt: skip
+    wandb.finish()
+    run = Path(cli.trainer.default_root_dir)
+    written = sorted((run / "samples").glob("*.txt"), key=lambda p: int(p.stem.split("_")[1]))
+    assert len(written) == 2
+    _, history = read_run(offline_run(run))
+    logged = [row for row in history if "samples.path" in row]  # W&B's reader flattens the table entry
+    assert [row["samples._type"] for row in logged] == ["table-file"] * 2
+    assert [row["samples.nrows"] for row in logged] == [1, 2]
+    table = json.loads((offline_run(run) / "files" / logged[-1]["samples.path"]).read_text())
+    assert table["columns"] == ["epoch", "step", "text"]
+    assert [row[2] for row in table["data"]] == [p.read_text() for p in written]  # the newest holds all
+
+
 def test_generate_returns_the_prompt_and_n_new_characters(text_dir: Path) -> None:
     data = _data(text_dir)
     model = _system(data)
@@ -147,6 +169,22 @@ def test_litzoo_generate_continues_a_prompt_from_a_run_folder(
     assert out.startswith("To be") and len(out.rstrip("\n")) >= 5 + 20
     code, _, err = run_main(capsys, "generate", "--run", str(run.parent), "--prompt", "x")
     assert code == 2 and err.count("\n") == 1 and "not a run folder" in err
+    # As a user runs it: a process of its own, which has imported none of the run's classes.
+    command = [
+        sys.executable,
+        "-m",
+        "litzoo",
+        "generate",
+        "--run",
+        str(run),
+        "--prompt",
+        "To",
+        "--tokens",
+        "9",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("To") and len(done.stdout.rstrip("\n")) >= 2 + 9
 
 
 def test_a_missing_text_file_is_one_line_and_leaves_no_run_folder(
