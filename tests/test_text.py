@@ -92,7 +92,7 @@ def test_loss_falls_overfitting_one_batch(text_dir: Path, net: type) -> None:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
     assert losses[-1] < 0.25 * losses[0], losses
 
 
