@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 import torch
+from lightning.fabric.utilities.seed import _collect_rng_states, _set_rng_states
 from torch.utils.data import DataLoader
 
 from litzoo import errors
@@ -58,6 +59,24 @@ def write_chunks(
     """
     if folder.is_dir():
         return False
+    # Writing may draw random numbers (LitData, the statistics' loader): a run that writes the
+    # chunks then trains as one that found them, and as its resumed self (checkpoints keep the RNG).
+    rng = _collect_rng_states(include_cuda=False)
+    try:
+        _write(folder, splits, fn, workers, chunk_bytes, finish)
+    finally:
+        _set_rng_states(rng)
+    return True
+
+
+def _write(
+    folder: Path,
+    splits: dict[str, Sequence[Any]],
+    fn: Callable[[Any], Any],
+    workers: int,
+    chunk_bytes: str,
+    finish: Callable[[Path], None] | None,
+) -> None:
     _remove_abandoned(folder)
     ld = litdata()
     part = folder.with_name(f"{folder.name}.part-{os.getpid()}")
@@ -77,7 +96,6 @@ def write_chunks(
         part.rename(folder)  # atomic: interrupted before this, nothing looks finished
     except OSError:  # another process (a rank of another node sharing the disk) finished first
         shutil.rmtree(part, ignore_errors=True)
-    return True
 
 
 def _optimize(
@@ -133,9 +151,11 @@ def stream_loader(folder: Path, batch_size: int, workers: int, shuffle: bool, se
     LitData does by default under DDP; evaluation keeps every sample.
     """
     ld = litdata()
+    from litzoo.data.stream_loader import StreamLoader  # subclasses LitData's loader: imported after it
+
     drop_last = None if shuffle else False
     dataset = ld.StreamingDataset(str(folder), shuffle=shuffle, seed=seed, drop_last=drop_last)
-    return ld.StreamingDataLoader(dataset, batch_size=batch_size, num_workers=workers)
+    return StreamLoader(dataset, batch_size, workers)
 
 
 class StreamLoaders:
