@@ -75,7 +75,7 @@ def streamed_stats(split: Path, workers: int) -> tuple[list[float], list[float]]
     """
     total = squares = None
     count = 0
-    for images, _ in stream_loader(split, 256, workers, shuffle=False):
+    for images, _ in stream_loader(split, 256, workers, shuffle=False, whole=True):
         pixels = images.transpose(0, 1).flatten(1).double().div_(255)  # (C, pixels)
         total = pixels.sum(1) if total is None else total + pixels.sum(1)
         squares = pixels.square().sum(1) if squares is None else squares + pixels.square().sum(1)

@@ -144,17 +144,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def stream_loader(folder: Path, batch_size: int, workers: int, shuffle: bool, seed: int = 0) -> DataLoader:
+def stream_loader(
+    folder: Path, batch_size: int, workers: int, shuffle: bool, seed: int = 0, whole: bool = False
+) -> DataLoader:
     """A ``StreamingDataLoader`` over one split's chunks; under DDP, this rank's share of them.
 
     Training (``shuffle``) drops the last samples that would give ranks unequal shares, as
-    LitData does by default under DDP; evaluation keeps every sample.
+    LitData does by default under DDP; evaluation keeps every sample. ``whole``: every
+    sample, on any rank (statistics of a split).
     """
     ld = litdata()
     from litzoo.data.stream_loader import StreamLoader  # subclasses LitData's loader: imported after it
 
     drop_last = None if shuffle else False
     dataset = ld.StreamingDataset(str(folder), shuffle=shuffle, seed=seed, drop_last=drop_last)
+    if whole:  # LitData takes its share from torch.distributed; it has no option for "all of it"
+        from litdata.utilities.env import _DistributedEnv
+
+        dataset.distributed_env = _DistributedEnv(world_size=1, global_rank=0, num_nodes=1)
     return StreamLoader(dataset, batch_size, workers)
 
 
