@@ -53,7 +53,8 @@ def write_images(folder: Path, n: int, data_dir: str, generated: bool) -> str:
 
 
 def fit(args: argparse.Namespace, folder: Path, stream: bool, runs: Path) -> list[float]:
-    fit_args = configs.fit_args(args.model, "image_folder", logger="csv", data_dir=str(folder))
+    root = Path(__file__).resolve().parents[1] / "configs"
+    fit_args = configs.fit_args(args.model, "image_folder", logger="csv", data_dir=str(folder), root=root)
     fit_args += [
         "--data.init_args.channels=1",
         "--data.init_args.size=[28, 28]",

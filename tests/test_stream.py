@@ -257,3 +257,22 @@ def test_a_streamed_table_gives_the_in_memory_features_and_trains(tmp_path: Path
     cli = LitzooCLI(args=fit_args(data, *options, "--test_after_fit=false"))
     losses = [float(r["val/loss"]) for r in _metrics(Path(cli.trainer.default_root_dir)) if r.get("val/loss")]
     assert len(losses) == 10 and losses == sorted(losses, reverse=True) and losses[-1] < losses[0] - 0.05
+
+
+def test_without_litdata_stream_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from litzoo.data import stream
+    from litzoo.errors import ConfigError
+
+    assert os.environ["LITDATA_DISABLE_VERSION_CHECK"] == "1"  # set before LitData is imported
+    monkeypatch.setitem(sys.modules, "litdata", None)  # as if it were not installed
+    with pytest.raises(ConfigError, match=r"^stream: true needs LitData: pip install 'litzoo\[stream\]'$"):
+        stream.litdata()
+
+
+def test_cross_validation_folds_are_refused_when_streaming(tmp_path: Path) -> None:
+    from litzoo.errors import ConfigError
+
+    write_folder(tmp_path, {"": 12}, classes=2)
+    dm = ImageFolderDataModule(data_dir=str(tmp_path), stream=True)
+    with pytest.raises(ConfigError, match="stream=false"):
+        dm.use_folds(3, 0)
