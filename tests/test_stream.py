@@ -276,3 +276,15 @@ def test_cross_validation_folds_are_refused_when_streaming(tmp_path: Path) -> No
     dm = ImageFolderDataModule(data_dir=str(tmp_path), stream=True)
     with pytest.raises(ConfigError, match="stream=false"):
         dm.use_folds(3, 0)
+
+
+@pytest.mark.slow
+def test_bench_stream_prints_both_figures_and_the_ratio_last(tmp_path: Path) -> None:
+    bench = [sys.executable, str(ROOT / "scripts" / "bench_stream.py"), "--data-dir", str(tmp_path)]
+    bench += ["--images", "80", "--batch-size", "16", "--epochs", "1"]  # no MNIST there: generated digits
+    result = subprocess.run(bench, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    assert "80 PNG files (generated marked noise)" in lines[0] and "load average" in lines[-2]
+    assert lines[-1].startswith("stream_ratio=") and float(lines[-1].split("=")[1]) > 0
+    assert any(line.startswith("memory_s_per_epoch=") for line in lines)
