@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -81,18 +82,16 @@ def test_an_interrupted_optimize_leaves_nothing_that_looks_finished(tmp_path: Pa
     assert not [p for p in cache.iterdir() if p.name.startswith("stream-")]
     # A writer killed mid-optimize (SIGKILL: no clean-up) leaves its temporary folder only.
     broken.unlink()
-    key = _module(tmp_path, stream=True).chunks
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
-    abandoned = key.with_name(f"{key.name}.part-{int(dead.stdout)}")
-    (abandoned / "train").mkdir(parents=True)
-    os.utime(next(tmp_path.rglob("*.png")), ns=(0, 2 * 10**9))
-    fresh = _module(tmp_path, stream=True).chunks
-    fresh.rename(abandoned.with_name(fresh.name + ".part-1"))  # pid 1 lives: a writer still at work
-    (fresh.parent / f"{fresh.name}.part-{int(dead.stdout)}").mkdir()
+    target = _module(tmp_path, stream=True).chunks
+    shutil.rmtree(target)
+    dead = int(
+        subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout
+    )
+    for pid in (dead, 1):  # a writer gone, and one still at work (pid 1 lives)
+        (target.with_name(f"{target.name}.part-{pid}") / "train").mkdir(parents=True)
     stream = _module(tmp_path, stream=True)
-    assert stream.chunks == fresh and (fresh / "stats.json").is_file()
-    parts = sorted(p.name.rsplit("-", 1)[1] for p in cache.glob("stream-*.part-*"))
-    assert parts == ["1", str(int(dead.stdout))] or parts == ["1"]  # the live writer's stays
+    assert stream.chunks == target and (target / "stats.json").is_file()
+    assert [p.name for p in cache.glob("stream-*.part-*")] == [f"{target.name}.part-1"]
 
 
 def test_a_read_only_folder_streams_from_the_user_cache(
