@@ -24,7 +24,6 @@ from litzoo.errors import ConfigError
 
 # LitData asks PyPI for its newest version when imported: nothing here may wait on the network.
 os.environ.setdefault("LITDATA_DISABLE_VERSION_CHECK", "1")
-SPLITS = ("train", "val", "test")
 
 
 def litdata() -> ModuleType:
@@ -139,8 +138,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # another user's process: alive
+        pass
     return True
 
 
