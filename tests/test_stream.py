@@ -237,10 +237,14 @@ def test_ddp_on_two_cpu_processes_streams_disjoint_shares(tmp_path: Path) -> Non
         assert len(set(seen[0] + seen[1])) == 24
 
 
-def test_a_streamed_table_gives_the_in_memory_features_and_trains(tmp_path: Path) -> None:
+def test_a_streamed_table_gives_the_in_memory_features_and_trains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from litzoo.data import tables_stream
     from litzoo.data.tables import tiny_table
     from test_tables import fit_args, table, write
 
+    monkeypatch.setattr(tables_stream, "BLOCK_ROWS", 7)  # several blocks a split, a short last one
     memory, stream = table(tmp_path, batch_size=16), table(tmp_path, batch_size=16, stream=True)
     memory.setup()
     stream.prepare_data()

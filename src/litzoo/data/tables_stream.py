@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,7 @@ from litzoo.data.folder_files import cache_folder
 from litzoo.data.stream import write_chunks
 from litzoo.data.tables_prep import TablePrep
 
-# Rows encoded at a time: one block's features are in memory, not a split's.
+# Rows encoded at a time, by each writing process: a block's features are in memory, not a split's.
 BLOCK_ROWS = 4096
 
 
@@ -37,20 +38,16 @@ def write_table_chunks(
         where: the table's name, for errors.
         workers: writing processes.
     """
-    if folder.is_dir():  # before encoding anything
-        return
     blocks = {
-        name: [
-            (prep.encode(b, where), prep.labels(b[prep.target], where))
-            for b in (f.iloc[i : i + BLOCK_ROWS] for i in range(0, len(f), BLOCK_ROWS))
-        ]
-        for name, f in frames.items()
+        name: [f.iloc[i : i + BLOCK_ROWS] for i in range(0, len(f), BLOCK_ROWS)] for name, f in frames.items()
     }
-    if write_chunks(folder, blocks, rows, workers):
+    if write_chunks(folder, blocks, partial(encode_rows, prep=prep, where=where), workers):
         rank_zero_info(f"wrote {sum(map(len, frames.values()))} rows as LitData chunks in {folder}")
 
 
-def rows(block: tuple[torch.Tensor, torch.Tensor]) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """One sample per row of a block (``optimize`` takes a generator's samples one by one)."""
-    features, targets = block
+def encode_rows(
+    block: pd.DataFrame, prep: TablePrep, where: str
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """A block of raw rows as one ``(features, target)`` sample per row (``optimize`` takes each)."""
+    features, targets = prep.encode(block, where), prep.labels(block[prep.target], where)
     yield from zip(features, targets, strict=True)
