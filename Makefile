@@ -47,7 +47,7 @@ define with_fit_args
 	set -x; $(PY) -m $(1) "$${argv[@]}" $(ARGS)
 endef
 
-.PHONY: help train cv sweep agent resume eval export predict generate serve bench-serve test test-slow lock lint format clean
+.PHONY: help train cv sweep agent resume eval export predict generate serve bench-serve bench-stream test test-slow lock lint format clean
 
 help:  ## list targets, models and data
 	@echo "targets:"
@@ -143,6 +143,10 @@ bench: $(STAMP)  ## seconds per epoch: litzoo vs a plain PyTorch loop vs a per-s
 .PHONY: bench-serve
 bench-serve: $(STAMP)  ## req/s and p50/p99 of make serve: MLP and CNN, batching on/off, PyTorch vs ONNX (RUN= for your own run)
 	$(PY) scripts/bench_serve.py $(if $(RUN),--run "$(RUN)") $(ARGS)
+
+.PHONY: bench-stream
+bench-stream: $(STAMP)  ## s/epoch on one image folder (MNIST as PNGs): in memory vs LitData streaming
+	$(PY) scripts/bench_stream.py --data-dir $(DATA_DIR) $(ARGS)
 
 # Without CUDA it prints one line saying so and exits 1 (nothing measured).
 .PHONY: bench-gpu

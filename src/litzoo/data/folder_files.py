@@ -164,14 +164,14 @@ def load_images(
         size: resize every image to it; None: refuse an image not shaped ``shape``.
         cache: read and write the cache.
     """
-    key = _key(root, listing, shape, size)
+    key = listing_key(root, listing, shape, size)
     path = _cache_path(root, shape)
     if cache and path.is_file():
         cached = torch.load(path, weights_only=True)
         if cached.get("key") == key:
             return cached["images"]
     start = time.perf_counter()
-    images = torch.stack([_fit(decode(f, shape[0]), f, shape, size) for f in listing.files])
+    images = torch.stack([fit_size(decode(f, shape[0]), f, shape, size) for f in listing.files])
     note = f"decoded {len(images)} images in {time.perf_counter() - start:.1f} s"
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,9 +183,10 @@ def load_images(
     return images
 
 
-def _fit(
+def fit_size(
     image: torch.Tensor, path: Path, shape: tuple[int, ...], size: tuple[int, int] | None
 ) -> torch.Tensor:
+    """``image`` as ``shape``: resized to ``size``, or refused when no size is set (one line naming it)."""
     if tuple(image.shape) == tuple(shape):
         return image
     if size is None:
@@ -196,7 +197,8 @@ def _fit(
     return resize(image, list(size), antialias=True)
 
 
-def _key(root: Path, listing: Listing, shape: tuple[int, ...], size: tuple[int, int] | None) -> str:
+def listing_key(root: Path, listing: Listing, shape: tuple[int, ...], size: tuple[int, int] | None) -> str:
+    """A digest of every file's path, size and modification time, and of the shape (an edit changes it)."""
     digest = hashlib.sha256(f"{shape} {size}\n".encode())
     skip = len(str(root)) + 1  # paths relative to the folder: a moved folder keeps its cache
     for file in map(str, listing.files):
@@ -206,9 +208,13 @@ def _key(root: Path, listing: Listing, shape: tuple[int, ...], size: tuple[int, 
 
 
 def _cache_path(root: Path, shape: tuple[int, ...]) -> Path:
-    name = f"pixels-{'x'.join(map(str, shape))}.pt"
+    return cache_folder(root) / f"pixels-{'x'.join(map(str, shape))}.pt"
+
+
+def cache_folder(root: Path) -> Path:
+    """``<root>/.litzoo-cache``, or a folder under ``~/.cache/litzoo`` when ``root`` is read-only."""
     if os.access(root, os.W_OK):
-        return root / CACHE_FOLDER / name
+        return root / CACHE_FOLDER
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     slug = str(root.resolve()).strip("/").replace("/", "_")
-    return base / "litzoo" / "folders" / slug / name
+    return base / "litzoo" / "folders" / slug

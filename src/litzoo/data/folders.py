@@ -1,4 +1,7 @@
-"""A folder of one's own images, ``<root>/[train|val|test/]<class>/*.png|jpg``, decoded once and cached."""
+"""A folder of one's own images, ``<root>/[train|val|test/]<class>/*.png|jpg``, decoded once and cached.
+
+In memory by default; with ``stream`` written once as LitData chunks and streamed (larger than memory).
+"""
 
 from pathlib import Path
 from typing import Any, Literal
@@ -8,12 +11,14 @@ import torch
 from litzoo.data.base import DEFAULT_DATA_DIR
 from litzoo.data.batches import Split
 from litzoo.data.folder_files import Listing, decode, load_images, scan
+from litzoo.data.folder_stream import chunk_folder, read_stats, write_folder_chunks
 from litzoo.data.image_files import write_folder
 from litzoo.data.pixels import Augment, PixelDataModule
+from litzoo.data.stream import StreamLoaders
 from litzoo.errors import ConfigError
 
 
-class ImageFolderDataModule(PixelDataModule):
+class ImageFolderDataModule(StreamLoaders, PixelDataModule):
     """Images in class folders, decoded once (then cached as uint8 beside them), held in memory.
 
     ``<root>/<class>/*.png|jpg|jpeg``: classes are the folder names, in sorted order. With
@@ -21,6 +26,12 @@ class ImageFolderDataModule(PixelDataModule):
     those are the splits, and a missing ``val`` or ``test`` is cut from ``train``; without
     them, the images are cut into train, validation and test by a seeded split that keeps
     each class's share (stratified).
+
+    With ``stream``, no split is held in memory: ``prepare_data`` decodes each split once into
+    LitData chunks (``<root>/.litzoo-cache/stream-<key>/<split>``, reused while no image
+    changes), the training statistics come from running sums over the streamed training
+    split, and the loaders are ``StreamingDataLoader``s whose uint8 batches are scaled on the
+    device (docs/data-images.md, "Streaming").
 
     Args:
         root: the image folder; relative to ``data_dir`` (None: ``data_dir`` itself).
@@ -37,6 +48,8 @@ class ImageFolderDataModule(PixelDataModule):
         padding: pixels of padding before a random crop.
         cache: keep the decoded pixels in a file beside the images and reuse them while no
             image file changes (its key: every file's path, size and modification time).
+        stream: write the splits as LitData chunks once and stream them (data larger than memory).
+        stream_workers: processes that decode images into chunks and read chunks into batches.
         batch_size: images per batch.
         seed: seed of the split (and of cross-validation folds).
 
@@ -58,6 +71,8 @@ class ImageFolderDataModule(PixelDataModule):
         augment: Augment = "none",
         padding: int = 4,
         cache: bool = True,
+        stream: bool = False,
+        stream_workers: int = 2,
         batch_size: int = 128,
         seed: int = 42,
     ) -> None:
@@ -68,6 +83,8 @@ class ImageFolderDataModule(PixelDataModule):
                 f"val_fraction {val_fraction} and test_fraction {test_fraction} must be in [0, 1) "
                 "and leave images for training"
             )
+        if stream_workers < 0:
+            raise ConfigError(f"stream_workers must be zero or more processes, got {stream_workers}")
         folder = Path(data_dir or DEFAULT_DATA_DIR) / (root or "")
         self.listing: Listing = scan(folder)
         image_size = tuple(size) if size else tuple(decode(self.listing.files[0], channels).shape[1:])
@@ -77,6 +94,7 @@ class ImageFolderDataModule(PixelDataModule):
         )
         self.save_hyperparameters(logger=False)
         self.folder, self.resize = folder, size is not None
+        self.stream_workers = stream_workers
 
     @classmethod
     def tiny(cls, init_args: dict[str, Any], folder: Path) -> dict[str, Any]:
@@ -93,8 +111,29 @@ class ImageFolderDataModule(PixelDataModule):
 
     def prepare_data(self) -> None:
         # Once per node, before every rank's setup: the ranks then read the cache, not the images.
-        if self.hparams.cache:
+        if self.hparams.stream:
+            self._write_chunks()
+        elif self.hparams.cache:
             self._decoded = self._images()  # this process's setup takes it; other ranks read the cache
+
+    def setup(self, stage: str | None = None) -> None:
+        if not self.hparams.stream:
+            return super().setup(stage)
+        chunks = self._write_chunks()  # found finished when prepare_data wrote it
+        computed = read_stats(chunks)
+        mean, std = (given or found for given, found in zip(self._given, computed, strict=True))
+        self.use_stats(mean, std)
+        self.chunks = chunks
+        return None
+
+    def _write_chunks(self) -> Path:
+        hp, shape = self.hparams, self.input_shape
+        size = shape[1:] if self.resize else None
+        cut = (hp.val_fraction, hp.test_fraction, hp.seed)
+        folder = chunk_folder(self.folder, self.listing, shape, size, cut)
+        parts = self.listing.cut(*cut)
+        write_folder_chunks(folder, self.listing, parts, shape, size, max(1, self.stream_workers))
+        return folder
 
     def load_pixels(self) -> dict[str, Split]:
         hp = self.hparams

@@ -96,11 +96,15 @@ class PixelDataModule(TensorDataModule):
             rank_zero_info(
                 f"{type(self).__name__}: training split's mean {mean}, std {std} (fix them with mean, std)"
             )
+        self.use_stats(mean, std)
+        return {name: (self._scale(images), labels) for name, (images, labels) in splits.items()}
+
+    def use_stats(self, mean: list[float], std: list[float]) -> None:
+        """Scale by these statistics (one value or one per channel) from now on, and save them."""
         channels = self.input_shape[0]
         mean, std = (list(v) * (channels // len(v)) for v in (mean, std))  # one value: every channel's
         self.stats = {"mean": mean, "std": std}
         self.mean, self.std = (torch.tensor(v).reshape(1, -1, 1, 1) for v in (mean, std))
-        return {name: (self._scale(images), labels) for name, (images, labels) in splits.items()}
 
     def state_dict(self) -> dict[str, list[float]]:
         """The statistics the pixels were scaled by, saved in each checkpoint (to scale new images alike)."""
@@ -130,12 +134,16 @@ class PixelDataModule(TensorDataModule):
 
     def _scale(self, images: torch.Tensor) -> torch.Tensor:
         floats = images.float().div_(255)
-        return floats.sub_(self.mean).div_(self.std) if self._normalize else floats
+        if not self._normalize:
+            return floats
+        return floats.sub_(self.mean.to(floats.device)).div_(self.std.to(floats.device))
 
     def on_after_batch_transfer(self, batch: Split, dataloader_idx: int) -> Split:
+        images, labels = batch
+        if images.dtype == torch.uint8:  # streamed batches stay uint8 until they reach the device
+            batch = images, labels = self._scale(images), labels
         if self._augment == "none" or self.trainer is None or not self.trainer.training:
             return batch
-        images, labels = batch
         # Padding and uncovered pixels are black, whatever the normalisation made of black.
         black = (-self.mean / self.std).to(images) if self._normalize else 0.0
         if self._augment == "affine":

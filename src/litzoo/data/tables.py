@@ -13,6 +13,7 @@ except ImportError as err:  # an optional extra: say which
 
 from litzoo.data.base import DEFAULT_DATA_DIR, Split, TensorDataModule
 from litzoo.data.contract import Task
+from litzoo.data.stream import StreamLoaders
 from litzoo.data.tables_prep import (
     Encoding,
     Kind,
@@ -24,12 +25,13 @@ from litzoo.data.tables_prep import (
     numbers,
     read_table,
 )
+from litzoo.data.tables_stream import table_chunk_folder, write_table_chunks
 from litzoo.errors import ConfigError, DataUnavailableError
 
 SPLITS = ("train", "val", "test")
 
 
-class TableDataModule(TensorDataModule):
+class TableDataModule(StreamLoaders, TensorDataModule):
     """Rows of a CSV or Parquet file: a target column and feature columns, preprocessed.
 
     The file is read when the module is made: the number of features (one per numeric column,
@@ -40,6 +42,10 @@ class TableDataModule(TensorDataModule):
     standardised by the training mean and standard deviation. The fitted preprocessing is
     the module's ``state_dict``, saved in every checkpoint, so predictions and a server
     (``encode_records``) read new rows exactly as the model was trained on them.
+
+    With ``stream``, the preprocessed rows are written once as LitData chunks (beside the
+    file, keyed by it and the preprocessing) and streamed; the table itself is still read
+    whole to fit the preprocessing (docs/data-tables.md, "Streaming").
 
     Args:
         file: the CSV (``.csv``) or Parquet (``.parquet``) file, in ``data_dir``.
@@ -54,6 +60,8 @@ class TableDataModule(TensorDataModule):
         encoding: categories as one-hot features (``onehot``) or as one index each (``label``).
         standardize: scale numeric features to zero mean and unit variance (training statistics).
         split: train/val/test fractions of the rows.
+        stream: write the preprocessed rows as LitData chunks once and stream batches from them.
+        stream_workers: processes that write chunks and read them into batches.
         batch_size: rows per batch.
         seed: seeds the split (and cross-validation folds).
 
@@ -74,13 +82,18 @@ class TableDataModule(TensorDataModule):
         encoding: Encoding = "onehot",
         standardize: bool = True,
         split: tuple[float, float, float] = (0.7, 0.15, 0.15),
+        stream: bool = False,
+        stream_workers: int = 2,
         batch_size: int = 64,
         seed: int = 0,
     ) -> None:
         super().__init__(batch_size, seed)
         if len(split) != 3 or min(split) <= 0 or abs(sum(split) - 1) > 1e-6:
             raise ConfigError(f"split needs three positive fractions that sum to 1, got {list(split)}")
+        if stream_workers < 0:
+            raise ConfigError(f"stream_workers must be zero or more processes, got {stream_workers}")
         self.save_hyperparameters(logger=False)
+        self.stream_workers = stream_workers
         self.path = table_path(file, data_dir, package)
         frame = read_table(self.path)
         kinds = self._kinds(frame)
@@ -104,6 +117,23 @@ class TableDataModule(TensorDataModule):
         else:
             frame.to_csv(folder / name, index=False)
         return {"file": name, "package": None, "batch_size": 16}
+
+    def prepare_data(self) -> None:
+        # Once per node, before every rank's setup: the ranks then find the chunks written.
+        if self.hparams.stream:
+            self._write_chunks()
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.hparams.stream:
+            self.chunks = self._write_chunks()  # found finished when prepare_data wrote it
+        else:
+            super().setup(stage)
+
+    def _write_chunks(self) -> Path:
+        hp, where = self.hparams, self.path.name
+        folder = table_chunk_folder(self.path, self.prep, (*hp.split, hp.seed, hp.task))
+        write_table_chunks(folder, self.frames, self.prep, where, max(1, self.stream_workers))
+        return folder
 
     def load(self) -> dict[str, Split]:
         where = self.path.name
@@ -143,6 +173,8 @@ class TableDataModule(TensorDataModule):
                 f"{self.input_shape[0]}: the table's columns or categories changed since training"
             )
         self.prep = prep
+        if self.chunks is not None:  # streamed: the chunks of this preprocessing (written if new)
+            self.chunks = self._write_chunks()
         if self.splits:
             self.splits = {}
             self.setup()
