@@ -47,7 +47,7 @@ define with_fit_args
 	set -x; $(PY) -m $(1) "$${argv[@]}" $(ARGS)
 endef
 
-.PHONY: help train cv sweep agent resume eval export predict generate serve bench-serve bench-stream test test-slow lock lint format clean
+.PHONY: help train cv sweep agent resume eval export predict generate serve bench-serve test test-slow lock lint format clean
 
 help:  ## list targets, models and data
 	@echo "targets:"
