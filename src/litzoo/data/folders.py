@@ -7,6 +7,7 @@ import torch
 
 from litzoo.data.base import DEFAULT_DATA_DIR
 from litzoo.data.batches import Split
+from litzoo.data.device import DeviceData
 from litzoo.data.folder_files import Listing, decode, load_images, scan
 from litzoo.data.image_files import write_folder
 from litzoo.data.pixels import Augment, PixelDataModule
@@ -39,6 +40,8 @@ class ImageFolderDataModule(PixelDataModule):
             image file changes (its key: every file's path, size and modification time).
         batch_size: images per batch.
         seed: seed of the split (and of cross-validation folds).
+        device_data: keep the images on the accelerator (``auto``: when they fit; see
+            ``TensorDataModule``).
 
     Shape:
         images ``(B, channels, *size)``; labels ``(B,)``.
@@ -60,6 +63,7 @@ class ImageFolderDataModule(PixelDataModule):
         cache: bool = True,
         batch_size: int = 128,
         seed: int = 42,
+        device_data: DeviceData = "auto",
     ) -> None:
         if size is not None and (len(size) != 2 or min(size) < 1):
             raise ConfigError(f"size needs a positive [height, width], got {size}")
@@ -72,8 +76,9 @@ class ImageFolderDataModule(PixelDataModule):
         self.listing: Listing = scan(folder)
         image_size = tuple(size) if size else tuple(decode(self.listing.files[0], channels).shape[1:])
         classes = len(self.listing.classes)
+        shape = (channels, *image_size)
         super().__init__(
-            (channels, *image_size), classes, mean, std, normalize, augment, padding, batch_size, seed
+            shape, classes, mean, std, normalize, augment, padding, batch_size, seed, device_data
         )
         self.save_hyperparameters(logger=False)
         self.folder, self.resize = folder, size is not None
