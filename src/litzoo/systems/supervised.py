@@ -158,8 +158,10 @@ class SupervisedSystem(LightningModule):
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         loss = self._step(batch, "train")[0] + self._penalty()
         if _is_logging_step(self.trainer):
-            self.log("train/loss_step", loss, prog_bar=True)
-            self._flush("train")  # Lightning reads the device now anyway: the held batches go in
+            # A host copy: Lightning reads every progress-bar value at every step (.item()), which
+            # on a GPU would wait for the device each step; the copy waits once, now, as logging does.
+            self.log("train/loss_step", loss.detach().cpu(), prog_bar=True)
+            self._flush("train")  # the held batches go in now too
         return loss
 
     def on_train_epoch_end(self) -> None:
