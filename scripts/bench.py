@@ -4,8 +4,9 @@ All loops train one and the same MLP (configs/model/mlp.yaml: the very same para
 each with a fresh optimizer from the config, at the same batch size, in one process:
 
 * litzoo: the Lightning Trainer over the in-memory MNIST data module with the callbacks
-  of configs/trainer/default.yaml (checkpoint, LR monitor, progress bar) and a CSV
-  logger, validation switched off so that only training is timed;
+  of configs/trainer/default.yaml (checkpoint, LR monitor, progress bar), those the CLI
+  always adds (the loss guard, SIGTERM and Ctrl-C checkpoints, RNG state, pictures) and a
+  CSV logger, validation switched off so that only training is timed;
 * floor: the same Trainer and data with a minimal LightningModule (loss only, no
   metrics), to show what Lightning itself costs per step;
 * plain: a hand-written PyTorch loop over the very same tensors, tracking loss and
@@ -44,7 +45,9 @@ from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
 from litzoo.data.idx_files import resolve_root
+from litzoo.pictures import Pictures
 from litzoo.run.cli import LitzooCLI
+from litzoo.run.guards import CheckpointOnInterrupt, CheckpointOnSigterm, RestoreRNG, StopOnNonFiniteLoss
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,10 +91,16 @@ class Floor(LightningModule):
         return self._optimizer(self.parameters())
 
 
-def lightning_epoch(model, datamodule, log_dir: str) -> float:
-    """One training epoch with the default trainer's callbacks, validation off."""
+def always_on() -> list[Callback]:
+    """The callbacks ``litzoo fit`` adds to every run (LitzooCLI.add_arguments_to_parser)."""
+    return [Pictures(), StopOnNonFiniteLoss(), CheckpointOnSigterm(), CheckpointOnInterrupt(), RestoreRNG()]
+
+
+def lightning_epoch(model, datamodule, log_dir: str, extra: list[Callback] | None = None) -> float:
+    """One training epoch with the default trainer's callbacks (and ``extra``), validation off."""
     timer = EpochTimer()
     callbacks = [ModelCheckpoint(dirpath=log_dir, save_last=True), LearningRateMonitor(), RichProgressBar(10)]
+    callbacks += extra or []
     trainer = Trainer(
         max_epochs=1,
         accelerator="cpu",
@@ -207,7 +216,7 @@ def epochs(args: argparse.Namespace) -> None:
         loops = {
             "plain": lambda: plain_epoch(net, make_optimizer, x, y, batch_size),
             "floor": lambda: lightning_epoch(floor, dm, log_dir),
-            "litzoo": lambda: lightning_epoch(model, dm, log_dir),
+            "litzoo": lambda: lightning_epoch(model, dm, log_dir, always_on()),
             "tutorial": lambda: tutorial_epoch(net, make_optimizer, loader),
         }
         times = measure(loops, args.rounds, warm_up=("plain", "floor", "litzoo"))

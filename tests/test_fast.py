@@ -1,5 +1,6 @@
 """Fast paths on the CPU: where splits live, the compile option, and what start-up imports."""
 
+import importlib
 import json
 import subprocess
 import sys
@@ -7,13 +8,16 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
+from jsonargparse import ArgumentParser
 
 from litzoo.data import device as placement
 from litzoo.data.base import TensorDataModule
+from litzoo.data.sequences import SequenceDataModule
 from litzoo.errors import ConfigError
 from litzoo.testing import helpers
 
-from conftest import model_args
+from conftest import CONFIGS, model_args
 
 
 def _splits(n: int) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
@@ -114,3 +118,17 @@ def test_start_up_imports_no_wandb() -> None:
     code = "import sys, litzoo.run.cli, litzoo.__main__; print('wandb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("config", sorted((CONFIGS / "data").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_in_memory_data_module_takes_device_data(config: Path) -> None:
+    module, name = yaml.safe_load(config.read_text())["class_path"].rsplit(".", 1)
+    assert "device_data:" in getattr(importlib.import_module(module), name).__doc__  # what --help shows
+    parser = ArgumentParser()
+    parser.add_subclass_arguments(TensorDataModule, "data")  # as the CLI reads --data <config>
+    parsed = parser.parse_args(["--data", str(config), "--data.init_args.device_data=false"])
+    assert parsed.data.init_args.device_data is False
+
+
+def test_a_data_module_keeps_the_device_data_it_is_given() -> None:
+    assert SequenceDataModule("adding", device_data=False).device_data is False

@@ -11,7 +11,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from litzoo.errors import DivergedError
 from litzoo.run.cli import LitzooCLI
+from litzoo.run.guards import StopOnNonFiniteLoss
 from litzoo.run.report import write_results
 
 from conftest import model_args, run_main, signal_a_training_fit
@@ -153,3 +155,33 @@ def test_the_summary_names_what_was_saved_and_a_disabled_wandb(
     assert result.returncode == 0, result.stderr[-2000:]
     assert "W&B:           disabled (WANDB_MODE=disabled): nothing was logged" in result.stdout
     assert "W&B run files" not in result.stdout
+
+
+def _feed(guard: StopOnNonFiniteLoss, losses: list[float], start: int = 0, log_every: int = 50) -> None:
+    """Hand ``losses`` to the guard as the training steps of epoch 0 from step ``start`` on."""
+    trainer = SimpleNamespace(current_epoch=0, log_every_n_steps=log_every, checkpoint_callback=None)
+    guard.setup(trainer, None, "fit")  # type: ignore[arg-type]
+    for step, loss in enumerate(losses, start):
+        trainer.global_step = step
+        guard.on_train_batch_start(trainer, None, None, step)  # type: ignore[arg-type]
+        guard.on_train_batch_end(trainer, None, {"loss": torch.tensor(loss)}, None, step)  # type: ignore[arg-type]
+
+
+def test_the_loss_guard_reads_the_losses_every_n_steps_and_names_the_first_bad_one() -> None:
+    guard = StopOnNonFiniteLoss(check_every_n_steps=4)
+    _feed(guard, [2.0, 1.5, float("nan")])  # held, not read: these steps never wait for the device
+    with pytest.raises(DivergedError, match=r"became nan at step 2 \(epoch 0, batch 2\)"):
+        _feed(guard, [1.0], start=3)  # the fourth step reads all four
+    guard = StopOnNonFiniteLoss()  # None: read every log_every_n_steps steps
+    _feed(guard, [2.0, 1.5, float("inf")], log_every=50)
+    with pytest.raises(DivergedError, match="became inf at step 2"):
+        guard.on_train_epoch_end(None, None)  # type: ignore[arg-type]
+
+
+def test_the_loss_guard_reads_held_losses_before_a_checkpoint_is_written() -> None:
+    guard = StopOnNonFiniteLoss()
+    _feed(guard, [2.0, 2.5])
+    assert guard.state_dict() == {"first": 2.0}  # read: the bound is the first step's loss
+    _feed(guard, [3.0, 2.0e4], start=2)  # past 1000 x the first loss, not read yet
+    with pytest.raises(DivergedError, match=r"grew past 1000 x its first 2: 2e\+04 at step 3"):
+        guard.state_dict()  # what a save asks for first: raising here writes nothing

@@ -8,6 +8,7 @@ import torch
 from lightning import Trainer
 from PIL import Image
 from torch.utils.data import DataLoader, TensorDataset
+from torchmetrics import MeanMetric
 
 from litzoo.data.images import load_split
 from litzoo.errors import ConfigError
@@ -16,7 +17,9 @@ from litzoo.nets.cnn import ConvNet
 from litzoo.nets.gan import Discriminator, Generator
 from litzoo.run.cli import LitzooCLI
 from litzoo.systems.gan import GANSystem
+from litzoo.systems.held import HeldUpdates
 from litzoo.systems.judge import Judge
+from litzoo.systems.objectives import make_objective
 
 from conftest import CONFIGS, model_args, run_main
 
@@ -135,3 +138,28 @@ def test_make_train_gan_with_early_stopping_is_one_line_and_leaves_nothing(
     errors = [line for line in result.stderr.splitlines() if line.startswith("litzoo: error: ")]
     assert len(errors) == 1 and "EarlyStopping monitors val/loss, which GANSystem does not log" in errors[0]
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_held_metric_updates_give_the_figures_of_one_update_per_batch(task: str) -> None:
+    objective = make_objective(task, 3 if task == "classification" else 1)
+    torch.manual_seed(0)
+    batches = [(torch.randn(8, objective.out_features), torch.randint(0, 3, (8,))) for _ in range(5)]
+    if task == "regression":
+        batches = [(out, target.float()) for out, target in batches]
+    each, held_metrics = objective.metrics("val"), objective.metrics("val")
+    each_loss, held_loss = MeanMetric(), MeanMetric()
+    held = HeldUpdates(objective.scores, max_elements=3 * 8 * objective.out_features)
+    full = []
+    for output, target in batches:
+        loss = objective.loss(output, target)
+        each_loss.update(loss)
+        each.update(objective.scores(output), target)
+        full.append(held.add(loss, output, target))
+    assert full == [False, False, True, True, True]  # time to flush from the third batch's outputs on
+    held.flush(held_loss, held_metrics)
+    assert not held.losses  # forgotten once fed in
+    assert torch.allclose(held_loss.compute(), each_loss.compute())
+    expected = each.compute()
+    for name, value in held_metrics.compute().items():
+        assert torch.allclose(value, expected[name]), name

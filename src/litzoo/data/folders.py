@@ -10,6 +10,7 @@ import torch
 
 from litzoo.data.base import DEFAULT_DATA_DIR
 from litzoo.data.batches import Split
+from litzoo.data.device import DeviceData
 from litzoo.data.folder_files import Listing, decode, load_images, scan
 from litzoo.data.folder_stream import chunk_folder, read_stats, write_folder_chunks
 from litzoo.data.image_files import write_folder
@@ -52,6 +53,8 @@ class ImageFolderDataModule(StreamLoaders, PixelDataModule):
         stream_workers: processes that decode images into chunks and read chunks into batches.
         batch_size: images per batch.
         seed: seed of the split (and of cross-validation folds).
+        device_data: keep the images on the accelerator (``auto``: when they fit; see
+            ``TensorDataModule``).
 
     Shape:
         images ``(B, channels, *size)``; labels ``(B,)``.
@@ -75,6 +78,7 @@ class ImageFolderDataModule(StreamLoaders, PixelDataModule):
         stream_workers: int = 2,
         batch_size: int = 128,
         seed: int = 42,
+        device_data: DeviceData = "auto",
     ) -> None:
         if size is not None and (len(size) != 2 or min(size) < 1):
             raise ConfigError(f"size needs a positive [height, width], got {size}")
@@ -89,8 +93,9 @@ class ImageFolderDataModule(StreamLoaders, PixelDataModule):
         self.listing: Listing = scan(folder)
         image_size = tuple(size) if size else tuple(decode(self.listing.files[0], channels).shape[1:])
         classes = len(self.listing.classes)
+        shape = (channels, *image_size)
         super().__init__(
-            (channels, *image_size), classes, mean, std, normalize, augment, padding, batch_size, seed
+            shape, classes, mean, std, normalize, augment, padding, batch_size, seed, device_data
         )
         self.save_hyperparameters(logger=False)
         self.folder, self.resize = folder, size is not None

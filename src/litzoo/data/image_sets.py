@@ -19,6 +19,7 @@ from torchvision.datasets.utils import check_md5, extract_archive
 
 from litzoo.data.base import DEFAULT_DATA_DIR
 from litzoo.data.batches import Split
+from litzoo.data.device import DeviceData
 from litzoo.data.idx_files import file_names, raw_folder, resolve_root, write_tiny
 from litzoo.data.image_files import write_cifar, write_svhn
 from litzoo.data.pixels import Augment, PixelDataModule
@@ -167,6 +168,8 @@ class ImageSetDataModule(PixelDataModule):
         check_md5: check each file against torchvision's MD5 first (off for files of your own).
         batch_size: images per batch.
         seed: seed of the split (and of cross-validation folds).
+        device_data: keep the images on the accelerator (``auto``: when they fit; see
+            ``TensorDataModule``).
 
     Shape:
         images ``(B, C, H, W)`` (``(B, 3, 32, 32)`` for CIFAR and SVHN); labels ``(B,)``.
@@ -185,10 +188,12 @@ class ImageSetDataModule(PixelDataModule):
         check_md5: bool = True,
         batch_size: int = 512,
         seed: int = 42,
+        device_data: DeviceData = "auto",
     ) -> None:
         image_set = SETS[dataset]
+        shape, classes = image_set.shape, image_set.classes
         super().__init__(
-            image_set.shape, image_set.classes, mean, std, normalize, augment, padding, batch_size, seed
+            shape, classes, mean, std, normalize, augment, padding, batch_size, seed, device_data
         )
         if val_size < 1:
             raise ConfigError(f"val_size must be positive, got {val_size}")

@@ -8,6 +8,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from litzoo.data.augment import random_affine, random_crop_flip
 from litzoo.data.base import TensorDataModule
 from litzoo.data.batches import Split
+from litzoo.data.device import DeviceData
 from litzoo.errors import ConfigError
 
 # none; random crop after padding (digits, house numbers); crop and horizontal flip (photos);
@@ -51,6 +52,8 @@ class PixelDataModule(TensorDataModule):
         padding: pixels of padding before a random crop.
         batch_size: images per batch.
         seed: seed of the split (and of cross-validation folds).
+        device_data: keep the images on the accelerator (``auto``: when they fit; see
+            ``TensorDataModule``).
     """
 
     task = "classification"
@@ -66,8 +69,9 @@ class PixelDataModule(TensorDataModule):
         padding: int,
         batch_size: int,
         seed: int,
+        device_data: DeviceData = "auto",
     ) -> None:
-        super().__init__(batch_size, seed)
+        super().__init__(batch_size, seed, device_data)
         channels = input_shape[0]
         for name, value in (("mean", mean), ("std", std)):
             if value is not None and len(value) not in (1, channels):

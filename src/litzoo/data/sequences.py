@@ -6,6 +6,7 @@ from typing import Any, Literal
 import torch
 
 from litzoo.data.base import Split, TensorDataModule
+from litzoo.data.device import DeviceData
 from litzoo.data.problems import PROBLEMS
 from litzoo.errors import ConfigError
 
@@ -24,6 +25,8 @@ class SequenceDataModule(TensorDataModule):
         test_size: test sequences.
         batch_size: sequences per batch.
         seed: generates the same data on every run and every rank (and cuts the folds).
+        device_data: keep the sequences on the accelerator (``auto``: when they fit; see
+            ``TensorDataModule``).
 
     Shape:
         inputs ``(B, seq_len, features)``; targets ``(B,)``.
@@ -38,8 +41,9 @@ class SequenceDataModule(TensorDataModule):
         test_size: int = 2000,
         batch_size: int = 128,
         seed: int = 0,
+        device_data: DeviceData = "auto",
     ) -> None:
-        super().__init__(batch_size, seed)
+        super().__init__(batch_size, seed, device_data)
         if problem not in PROBLEMS:
             raise ConfigError(f"unknown problem {problem!r}; choose one of {sorted(PROBLEMS)}")
         if min(seq_len, train_size, val_size, test_size) < 1:

@@ -13,6 +13,7 @@ except ImportError as err:  # an optional extra: say which
 
 from litzoo.data.base import DEFAULT_DATA_DIR, Split, TensorDataModule
 from litzoo.data.contract import Task
+from litzoo.data.device import DeviceData
 from litzoo.data.stream import StreamLoaders
 from litzoo.data.tables_prep import (
     Encoding,
@@ -64,6 +65,8 @@ class TableDataModule(StreamLoaders, TensorDataModule):
         stream_workers: processes that write chunks and read them into batches.
         batch_size: rows per batch.
         seed: seeds the split (and cross-validation folds).
+        device_data: keep the rows on the accelerator (``auto``: when they fit; see
+            ``TensorDataModule``).
 
     Shape:
         inputs ``(B, features)``; targets ``(B,)`` class indices or float values.
@@ -86,8 +89,9 @@ class TableDataModule(StreamLoaders, TensorDataModule):
         stream_workers: int = 2,
         batch_size: int = 64,
         seed: int = 0,
+        device_data: DeviceData = "auto",
     ) -> None:
-        super().__init__(batch_size, seed)
+        super().__init__(batch_size, seed, device_data)
         if len(split) != 3 or min(split) <= 0 or abs(sum(split) - 1) > 1e-6:
             raise ConfigError(f"split needs three positive fractions that sum to 1, got {list(split)}")
         if stream_workers < 0:

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from litzoo.data.base import DEFAULT_DATA_DIR, Split, TensorDataModule
+from litzoo.data.device import DeviceData
 from litzoo.errors import ConfigError
 
 # nanoGPT's split: the first 90% of the characters train, the last 10% validate.
@@ -91,6 +92,8 @@ class TextDataModule(TensorDataModule):
             blocks that do not overlap); validation blocks never overlap.
         batch_size: blocks per batch.
         seed: seeds the order of the training blocks.
+        device_data: keep the token blocks on the accelerator (``auto``: when they fit; see
+            ``TensorDataModule``).
 
     Shape:
         inputs ``(B, block_size)`` int64 token ids; targets ``(B, block_size)`` int64.
@@ -106,8 +109,9 @@ class TextDataModule(TensorDataModule):
         train_stride: int | None = None,
         batch_size: int = 64,
         seed: int = 0,
+        device_data: DeviceData = "auto",
     ) -> None:
-        super().__init__(batch_size, seed)
+        super().__init__(batch_size, seed, device_data)
         if block_size < 1 or (train_stride is not None and train_stride < 1):
             raise ConfigError(
                 f"block_size and train_stride must be positive, got {block_size}, {train_stride}"

@@ -33,29 +33,41 @@ def check_accelerator(trainer: Namespace) -> None:
 
 
 class StopOnNonFiniteLoss(Callback):
-    """Raises at the first training step whose loss is NaN, infinite or diverging, naming the step.
+    """Raises for the first training step whose loss is NaN, infinite or diverging, naming the step.
 
     Lightning would train on NaN to the end and exit 0 (and a NaN epoch could become the
     "best" checkpoint); a loss that explodes but stays finite (1e24) would do the same.
-    Checkpoint callbacks run after this one, so nothing is saved from the bad step on: the
-    last checkpoint holds the last good weights. Lightning's ``EarlyStopping(divergence_threshold)``
+    Every step's loss is kept on the device and read back in one go every
+    ``check_every_n_steps`` steps, at the end of each epoch and before any checkpoint is
+    written (``state_dict`` is the first thing a save asks for), so the steps in between
+    never wait for the device, yet no checkpoint holds weights from the bad step on: the
+    last checkpoint holds the last good ones. Lightning's ``EarlyStopping(divergence_threshold)``
     does not fit: its bound is absolute (no one bound suits every loss), it looks only at epoch
     ends, and it stops the run as finished (exit 0).
 
     Args:
-        check_every_n_steps: look at the loss every n-th step (each look waits for the step
-            to finish on a GPU; 1 checks every step).
+        check_every_n_steps: read the losses back every n steps (None: every
+            ``trainer.log_every_n_steps``, when Lightning reads the device to log anyway;
+            1 stops at the bad step itself, waiting for every step on a GPU).
         divergence_factor: stop when ``|loss|`` grows past this many times the first step's
             ``|loss|`` (the untrained model's); None turns the divergence check off.
     """
 
-    def __init__(self, check_every_n_steps: int = 1, divergence_factor: float | None = 1000.0) -> None:
-        self.every = max(1, check_every_n_steps)
+    def __init__(
+        self, check_every_n_steps: int | None = None, divergence_factor: float | None = 1000.0
+    ) -> None:
+        self.every = check_every_n_steps
         self.factor = divergence_factor
         self.first: float | None = None  # kept in checkpoints: a resumed run keeps its bound
         self._step = 0
+        self._held: list[tuple[int, int, int, torch.Tensor]] = []  # (step, epoch, batch, loss) not read yet
+        self._trainer: Trainer | None = None
+
+    def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
+        self._trainer = trainer
 
     def state_dict(self) -> dict:
+        self._read()  # a save is about to be written: never from a bad step
         return {"first": self.first}
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -70,18 +82,36 @@ class StopOnNonFiniteLoss(Callback):
         self, trainer: Trainer, pl_module: LightningModule, outputs: object, batch: object, batch_idx: int
     ) -> None:
         loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
-        if not isinstance(loss, torch.Tensor) or batch_idx % self.every:
+        if isinstance(loss, torch.Tensor):
+            self._held.append((self._step, trainer.current_epoch, batch_idx, loss.detach().reshape(-1)[:1]))
+        every = self.every or trainer.log_every_n_steps  # 0 (no logging): at epoch ends and saves only
+        if every and len(self._held) >= every:
+            self._read()
+
+    def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self._read()
+
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self._read()
+
+    def _read(self) -> None:
+        held, self._held = self._held, []
+        if not held:
             return
-        value = loss.detach().flatten()[0].item()
-        if math.isfinite(value) and not self._diverged(value):
-            return
-        kept = getattr(trainer.checkpoint_callback, "last_model_path", "") or "none saved yet"
+        values = torch.cat([loss for *_, loss in held]).tolist()  # one wait for the device, not one a step
+        for (step, epoch, batch_idx, _), value in zip(held, values, strict=True):
+            if not math.isfinite(value) or self._diverged(value):
+                raise DivergedError(self._message(value, step, epoch, batch_idx))
+
+    def _message(self, value: float, step: int, epoch: int, batch_idx: int) -> str:
+        checkpoint = getattr(self._trainer, "checkpoint_callback", None)
+        kept = getattr(checkpoint, "last_model_path", "") or "none saved yet"
         finite = math.isfinite(value)
         what = f"grew past {self.factor:g} x its first {self.first:.4g}:" if finite else "became"
         off = "; --stop_on_nonfinite.divergence_factor=null turns this check off" if finite else ""
-        raise DivergedError(
-            f"the training loss {what} {value:.4g} at step {self._step} "
-            f"(epoch {trainer.current_epoch}, batch {batch_idx}); last good checkpoint: {kept}. "
+        return (
+            f"the training loss {what} {value:.4g} at step {step} "
+            f"(epoch {epoch}, batch {batch_idx}); last good checkpoint: {kept}. "
             f"Lower the learning rate or clip gradients; TRAINER=debug_anomaly finds the operation{off}"
         )
 

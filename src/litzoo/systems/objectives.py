@@ -74,7 +74,10 @@ class Classification:
         return MetricCollection(metrics, prefix=f"{stage}/")
 
     def predict(self, output: torch.Tensor) -> torch.Tensor:
-        return self.scores(output).argmax(dim=-1)
+        """Class indices ``(B,)``: the largest logit is the largest probability, so no softmax."""
+        if self.binary:
+            return (output.squeeze(-1) > 0).long()
+        return output.argmax(dim=-1)
 
 
 class Regression:
