@@ -9,6 +9,7 @@ from litzoo.nets.facts import NetFactory, build_net
 from litzoo.nets.init import WeightInit, init_weights
 from litzoo.nets.layers import check_input
 from litzoo.systems.contract import Contract
+from litzoo.systems.held import HeldUpdates
 from litzoo.systems.objectives import Classification, LossName, Task, make_objective
 from litzoo.systems.optim import build_optimizers
 from litzoo.systems.speed import CompileMode, as_channels_last, speed_up
@@ -87,6 +88,10 @@ class SupervisedSystem(LightningModule):
         for stage in STAGES:
             setattr(self, f"{stage}_metrics", self.objective.metrics(stage))
             setattr(self, f"{stage}_loss", MeanMetric())
+        # Training tracks accuracy (or errors) only: predicted classes do, where probabilities,
+        # a softmax of every output, serve the AUROC of validation and test.
+        read = {"train": self.objective.predict, "val": self.objective.scores, "test": self.objective.scores}
+        self._held = {stage: HeldUpdates(read[stage]) for stage in STAGES}
         self._optimizer, self._scheduler = optimizer, scheduler
         self._channels_last = False
 
@@ -123,20 +128,24 @@ class SupervisedSystem(LightningModule):
         return self.net(as_channels_last(x) if self._channels_last else x)
 
     def _step(self, batch: Batch, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch's loss and the net's outputs; the metrics get the batch later (``HeldUpdates``)."""
         x, y = batch
         target = x if self.reconstruct else y
         output = self(x)
         loss = self.objective.loss(output, target)
-        # Metrics accumulate here and are logged once per epoch: each self.log call costs
-        # about a millisecond on CPU, a sizeable share of a small model's step.
-        getattr(self, f"{stage}_loss").update(loss.detach())
-        scores = self.objective.scores(output.detach())
-        getattr(self, f"{stage}_metrics").update(scores, target)
-        return loss, scores
+        # Metrics are logged once per epoch (a self.log call costs about a millisecond on CPU),
+        # and fed a batch of steps at once: the same figures, a fraction of the calls.
+        if self._held[stage].add(loss, output, target):
+            self._flush(stage)
+        return loss, output
+
+    def _flush(self, stage: str) -> None:
+        self._held[stage].flush(getattr(self, f"{stage}_loss"), getattr(self, f"{stage}_metrics"))
 
     def _log_epoch(self, stage: str) -> None:
         # Logged as Metric objects: Lightning computes them (synced across DDP ranks by
         # torchmetrics) and resets them at the end of the epoch.
+        self._flush(stage)
         prog_bar = stage != "train"
         self.log(f"{stage}/loss", getattr(self, f"{stage}_loss"), prog_bar=prog_bar)
         self.log_dict(getattr(self, f"{stage}_metrics"), prog_bar=prog_bar)
@@ -149,20 +158,25 @@ class SupervisedSystem(LightningModule):
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         loss = self._step(batch, "train")[0] + self._penalty()
         if _is_logging_step(self.trainer):
-            self.log("train/loss_step", loss, prog_bar=True)
+            # A host copy: Lightning reads every progress-bar value at every step (.item()), which
+            # on a GPU would wait for the device each step; the copy waits once, now, as logging does.
+            self.log("train/loss_step", loss.detach().cpu(), prog_bar=True)
+            self._flush("train")  # the held batches go in now too
         return loss
 
     def on_train_epoch_end(self) -> None:
         self._log_epoch("train")
 
     def validation_step(self, batch: Batch, batch_idx: int) -> dict[str, torch.Tensor]:
-        return {"scores": self._step(batch, "val")[1]}
+        output = self._step(batch, "val")[1]
+        return {"scores": self.objective.scores(output.detach())}
 
     def on_validation_epoch_end(self) -> None:
         self._log_epoch("val")
 
     def test_step(self, batch: Batch, batch_idx: int) -> dict[str, torch.Tensor]:
-        return {"scores": self._step(batch, "test")[1]}
+        output = self._step(batch, "test")[1]
+        return {"scores": self.objective.scores(output.detach())}
 
     def on_test_epoch_end(self) -> None:
         self._log_epoch("test")
