@@ -202,11 +202,12 @@ class TableDataModule(StreamLoaders, TensorDataModule):
         self.split_ids = np.full(len(target), -1, dtype=np.int8)
         for code, rows in enumerate(cuts):
             self.split_ids[rows] = code
-        del target, values
+        train = cuts[0]
+        del target, values, kept, cuts  # while fitting, only the training rows' positions stay
         columns = []
-        for name in features:  # one column in memory at a time; its training rows in memory's order
+        for name in features:  # one column in memory at a time
             column = table_column(self.path, name)
-            columns.append(fit_column(column.iloc[cuts[0]], self._kind(name, column), hp.standardize, where))
+            columns.append(fit_column(column.iloc[train], self._kind(name, column), hp.standardize, where))
         return TablePrep(columns, hp.encoding, hp.target, classes)
 
     def _features(self, columns: list[str]) -> list[str]:
