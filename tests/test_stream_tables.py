@@ -87,7 +87,7 @@ def test_a_streamed_table_is_the_in_memory_split_and_features_from_parts_of_the_
     assert torch.equal(stream.encode_records(records), memory.splits["test"][0])
 
 
-def test_a_streamed_fit_reads_the_table_in_parts_only_and_its_loss_falls(
+def test_a_streamed_fit_and_predict_read_the_table_in_parts_only_and_the_loss_falls(
     tmp_path: Path, parts_only: None
 ) -> None:
     data = write(tiny_table({}), tmp_path)
@@ -96,6 +96,13 @@ def test_a_streamed_fit_reads_the_table_in_parts_only_and_its_loss_falls(
     assert cli.datamodule.chunks.parent == tmp_path / ".litzoo-cache"
     losses = [float(r["val/loss"]) for r in _metrics(Path(cli.trainer.default_root_dir)) if r.get("val/loss")]
     assert len(losses) == 10 and losses == sorted(losses, reverse=True) and losses[-1] < losses[0] - 0.05
+    run = Path(cli.trainer.default_root_dir)
+    config, last = run / "config.yaml", run / "checkpoints" / "last.ckpt"
+    predict = LitzooCLI(args=["predict", "--config", str(config), f"--ckpt_path={last}"])
+    assert predict.datamodule.prep == cli.datamodule.prep
+    assert predict.datamodule.chunks == cli.datamodule.chunks
+    predictions = predict.trainer.predict_loop.predictions
+    assert sum(len(p) for p in predictions) == 13  # the test split, streamed from the chunks
 
 
 @pytest.mark.parametrize("case", ["missing column", "one class", "text in numeric", "text in forced numeric"])
