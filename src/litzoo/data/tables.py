@@ -63,7 +63,7 @@ class TableDataModule(StreamLoaders, TensorDataModule):
         standardize: scale numeric features to zero mean and unit variance (training statistics).
         split: train/val/test fractions of the rows.
         stream: write the preprocessed rows as LitData chunks once and stream batches from them.
-        stream_workers: processes that write chunks and read them into batches.
+        stream_workers: processes that read the chunks into batches (one writes each split).
         batch_size: rows per batch.
         seed: seeds the split (and cross-validation folds).
 
