@@ -246,31 +246,6 @@ def test_ddp_on_two_cpu_processes_streams_disjoint_shares(tmp_path: Path) -> Non
         assert len(set(seen[0] + seen[1])) == 24
 
 
-def test_a_streamed_table_gives_the_in_memory_features_and_trains(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from litzoo.data import tables_stream
-    from litzoo.data.tables import tiny_table
-    from test_tables import fit_args, table, write
-
-    monkeypatch.setattr(tables_stream, "BLOCK_ROWS", 7)  # several blocks a split, a short last one
-    memory, stream = table(tmp_path, batch_size=16), table(tmp_path, batch_size=16, stream=True)
-    memory.setup()
-    stream.prepare_data()
-    stream.setup()
-    assert stream.chunks.parent == tmp_path / ".litzoo-cache" and not stream.splits
-    for split in ("train", "val", "test"):
-        batches = list(getattr(stream, f"{split}_dataloader")())
-        x, y = torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches])
-        assert x.dtype == torch.float32 and y.dtype == torch.long
-        assert _rows(x, y) == _rows(*memory.splits[split]), split
-    data = write(tiny_table({}), tmp_path)
-    options = ["--data.init_args.stream=true", "--data.init_args.batch_size=8", "--trainer.max_epochs=10"]
-    cli = LitzooCLI(args=fit_args(data, *options, "--test_after_fit=false"))
-    losses = [float(r["val/loss"]) for r in _metrics(Path(cli.trainer.default_root_dir)) if r.get("val/loss")]
-    assert len(losses) == 10 and losses == sorted(losses, reverse=True) and losses[-1] < losses[0] - 0.05
-
-
 def test_without_litdata_stream_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     from litzoo.data import stream
     from litzoo.errors import ConfigError

@@ -24,11 +24,12 @@ class StreamLoader(StreamingDataLoader):
     the first iteration after ``load_state_dict`` replays it.
     """
 
-    def __init__(self, dataset: StreamingDataset, batch_size: int, num_workers: int) -> None:
+    def __init__(self, dataset: StreamingDataset, batch_size: int, num_workers: int, **kwargs: Any) -> None:
         # Its own generator: making worker processes never draws from the global RNG, which a
         # resumed run restores (dropout, augmentation) and must find as the checkpoint left it.
-        generator = torch.Generator().manual_seed(0)
-        super().__init__(dataset, batch_size=batch_size, num_workers=num_workers, generator=generator)
+        kwargs.setdefault("generator", torch.Generator().manual_seed(0))
+        # ``kwargs``: Lightning's predict makes the loader again with its sampler arguments (None).
+        super().__init__(dataset, batch_size=batch_size, num_workers=num_workers, **kwargs)
         self._replay = False
 
     def load_state_dict(self, obj: dict[str, Any]) -> None:

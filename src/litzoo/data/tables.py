@@ -4,6 +4,7 @@ import importlib.resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 try:
@@ -16,6 +17,7 @@ from litzoo.data.contract import Task
 from litzoo.data.device import DeviceData
 from litzoo.data.stream import StreamLoaders
 from litzoo.data.tables_prep import (
+    SPLITS,
     Encoding,
     Kind,
     TablePrep,
@@ -26,10 +28,9 @@ from litzoo.data.tables_prep import (
     numbers,
     read_table,
 )
+from litzoo.data.tables_scan import table_column, table_columns
 from litzoo.data.tables_stream import table_chunk_folder, write_table_chunks
 from litzoo.errors import ConfigError, DataUnavailableError
-
-SPLITS = ("train", "val", "test")
 
 
 class TableDataModule(StreamLoaders, TensorDataModule):
@@ -44,9 +45,10 @@ class TableDataModule(StreamLoaders, TensorDataModule):
     the module's ``state_dict``, saved in every checkpoint, so predictions and a server
     (``encode_records``) read new rows exactly as the model was trained on them.
 
-    With ``stream``, the preprocessed rows are written once as LitData chunks (beside the
-    file, keyed by it and the preprocessing) and streamed; the table itself is still read
-    whole to fit the preprocessing (docs/data-tables.md, "Streaming").
+    With ``stream``, the table is never held whole: the split and the preprocessing (the same
+    as in memory) are fitted from one column at a time, and the preprocessed rows are written
+    once as LitData chunks (beside the file, keyed by it and the preprocessing), a block of
+    rows at a time, and streamed (docs/data-tables.md, "Streaming").
 
     Args:
         file: the CSV (``.csv``) or Parquet (``.parquet``) file, in ``data_dir``.
@@ -62,7 +64,7 @@ class TableDataModule(StreamLoaders, TensorDataModule):
         standardize: scale numeric features to zero mean and unit variance (training statistics).
         split: train/val/test fractions of the rows.
         stream: write the preprocessed rows as LitData chunks once and stream batches from them.
-        stream_workers: processes that write chunks and read them into batches.
+        stream_workers: processes that read the chunks into batches (one writes each split).
         batch_size: rows per batch.
         seed: seeds the split (and cross-validation folds).
         device_data: keep the rows on the accelerator (``auto``: when they fit; see
@@ -99,14 +101,9 @@ class TableDataModule(StreamLoaders, TensorDataModule):
         self.save_hyperparameters(logger=False)
         self.stream_workers = stream_workers
         self.path = table_path(file, data_dir, package)
-        frame = read_table(self.path)
-        kinds = self._kinds(frame)
-        frame = frame[frame[target].notna()]
-        self.task = task or infer_task(frame[target])
-        self.frames = dict(zip(SPLITS, self._split(frame), strict=True))
-        train = self.frames["train"]
-        columns = [fit_column(train[c], k, standardize, self.path.name) for c, k in kinds.items()]
-        self.prep = TablePrep(columns, encoding, target, self._classes(frame[target]))
+        self.frames: dict[str, pd.DataFrame] = {}  # each split's raw rows (in memory only)
+        self.split_ids: np.ndarray | None = None  # streamed: each file row's index in SPLITS, or -1
+        self.prep = self._fit_streamed() if stream else self._fit(read_table(self.path))
         self.input_shape = (self.prep.width,)
         self.num_outputs = len(self.prep.classes) if self.prep.classes else 1
         self.class_names = self.prep.classes  # label k is class_names[k] (None: a regression)
@@ -134,9 +131,9 @@ class TableDataModule(StreamLoaders, TensorDataModule):
             super().setup(stage)
 
     def _write_chunks(self) -> Path:
-        hp, where = self.hparams, self.path.name
+        hp = self.hparams
         folder = table_chunk_folder(self.path, self.prep, (*hp.split, hp.seed, hp.task))
-        write_table_chunks(folder, self.frames, self.prep, where, max(1, self.stream_workers))
+        write_table_chunks(folder, self.path, self.split_ids, self.prep, max(1, self.stream_workers))
         return folder
 
     def load(self) -> dict[str, Split]:
@@ -183,24 +180,67 @@ class TableDataModule(StreamLoaders, TensorDataModule):
             self.splits = {}
             self.setup()
 
-    def _kinds(self, frame: pd.DataFrame) -> dict[str, Kind]:
-        """Each feature column's kind: as the options say, else inferred from its cells."""
+    def _fit(self, frame: pd.DataFrame) -> TablePrep:
+        """The split (``frames``) and the preprocessing fitted on its training rows, from the whole table."""
+        hp, where = self.hparams, self.path.name
+        kinds = {c: self._kind(c, frame[c]) for c in self._features(list(frame.columns))}
+        frame = frame[frame[hp.target].notna()]
+        self.task = hp.task or infer_task(frame[hp.target])
+        self.frames = {
+            s: frame.iloc[rows] for s, rows in zip(SPLITS, self._split(frame[hp.target]), strict=True)
+        }
+        train = self.frames["train"]
+        columns = [fit_column(train[c], k, hp.standardize, where) for c, k in kinds.items()]
+        return TablePrep(columns, hp.encoding, hp.target, self._classes(frame[hp.target]))
+
+    def _fit_streamed(self) -> TablePrep:
+        """``_fit``'s preprocessing (bit for bit) and ``split_ids``, reading one column at a time."""
+        hp, where = self.hparams, self.path.name
+        features = self._features(table_columns(self.path))
+        target = table_column(self.path, hp.target)
+        kept = np.flatnonzero(target.notna().to_numpy())  # the file rows of the rows kept
+        values = target.iloc[kept]
+        self.task = hp.task or infer_task(values)
+        classes = self._classes(values)  # a bad target fails before any feature column is read
+        cuts = [kept[rows] for rows in self._split(values)]  # each split's file rows, in memory's order
+        self.split_ids = np.full(len(target), -1, dtype=np.int8)
+        for code, rows in enumerate(cuts):
+            self.split_ids[rows] = code
+        train = cuts[0]
+        del target, values, kept, cuts  # while fitting, only the training rows' positions stay
+        columns = []
+        for name in features:  # one column in memory at a time
+            column = table_column(self.path, name)
+            columns.append(fit_column(column.iloc[train], self._kind(name, column), hp.standardize, where))
+        return TablePrep(columns, hp.encoding, hp.target, classes)
+
+    def _features(self, columns: list[str]) -> list[str]:
+        """The feature columns: every column but the target and ``drop``.
+
+        Raises:
+            ConfigError: a column an option names is not there, or no feature column is left.
+        """
         hp, where = self.hparams, self.path.name
         given = {"target": [hp.target], "numeric": hp.numeric, "categorical": hp.categorical, "drop": hp.drop}
         for option, names in given.items():
             for name in names or []:
-                if name not in frame.columns:
-                    columns = ", ".join(map(str, frame.columns))
-                    raise ConfigError(f"{where} has no column '{name}' ({option}); its columns: {columns}")
+                if name not in columns:
+                    listed = ", ".join(map(str, columns))
+                    raise ConfigError(f"{where} has no column '{name}' ({option}); its columns: {listed}")
+        skip = {hp.target, *(hp.drop or [])}
+        features = [c for c in columns if c not in skip]
+        if not features:
+            raise ConfigError(f"{where} has no feature column besides the target '{hp.target}'")
+        return features
+
+    def _kind(self, name: str, values: pd.Series) -> Kind:
+        """A feature column's kind: as the options say, else inferred from its cells."""
+        hp = self.hparams
         forced = {
             **dict.fromkeys(hp.numeric or [], "numeric"),
             **dict.fromkeys(hp.categorical or [], "categorical"),
         }
-        skip = {hp.target, *(hp.drop or [])}
-        kinds = {str(c): forced.get(c) or infer_kind(frame[c], where) for c in frame.columns if c not in skip}
-        if not kinds:
-            raise ConfigError(f"{where} has no feature column besides the target '{hp.target}'")
-        return kinds
+        return forced.get(name) or infer_kind(values, self.path.name)
 
     def _classes(self, values: pd.Series) -> list[str] | None:
         """Class names in label order (numbers by value), from every row; None for a regression.
@@ -223,20 +263,19 @@ class TableDataModule(StreamLoaders, TensorDataModule):
             )
         return names
 
-    def _split(self, frame: pd.DataFrame) -> list[pd.DataFrame]:
-        """Train, val and test rows: a seeded shuffle, stratified by class for a classification.
+    def _split(self, target: pd.Series) -> list[np.ndarray]:
+        """Train, val and test row positions in ``target``: a seeded shuffle, stratified by class.
 
         Each class's rows, shuffled, are spread evenly over one ordering of all rows (row ``i`` of
         ``n`` at ``(i + 0.5) / n``), which is then cut at the fractions: every split gets the
-        exact share of rows and each class in proportion.
+        exact share of rows and each class in proportion (a regression: one class).
+
+        Returns:
+            each split's positions (int64), in shuffled order.
         """
         g = torch.Generator().manual_seed(self.hparams.seed)
-        n = len(frame)
-        classes = (
-            as_text(frame[self.hparams.target])
-            if self.task == "classification"
-            else pd.Series("", frame.index)
-        )
+        n = len(target)
+        classes = as_text(target) if self.task == "classification" else pd.Series("", target.index)
         position = torch.empty(n, dtype=torch.float64)
         for c in sorted(classes.unique()):
             members = torch.tensor((classes == c).to_numpy()).nonzero().flatten()
@@ -248,7 +287,7 @@ class TableDataModule(StreamLoaders, TensorDataModule):
         for name, rows in zip(SPLITS, cuts, strict=True):
             if not len(rows):
                 raise ConfigError(f"{self.path.name}: {n} rows leave the {name} split empty")
-        return [frame.iloc[rows.numpy()] for rows in cuts]
+        return [rows.numpy() for rows in cuts]
 
 
 def table_path(file: str, data_dir: str | None, package: str | None) -> Path:

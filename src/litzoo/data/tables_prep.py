@@ -5,6 +5,8 @@ turns any rows (the splits, a CSV of new rows, a server's JSON records) into the
 Its state is plain lists and numbers, so a checkpoint holding it loads with ``weights_only=True``.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,10 +18,12 @@ try:
 except ImportError as err:  # an optional extra: say which
     raise ImportError(f"tables need pandas and pyarrow ({err}): pip install 'litzoo[tables]'") from err
 
-from litzoo.errors import ConfigError, DataUnavailableError
+from litzoo.errors import ConfigError, DataUnavailableError, LitzooError
 
 Kind = Literal["numeric", "categorical"]
 Encoding = Literal["onehot", "label"]
+# The splits, in the order of their ids (a streamed table's int8 split id per row).
+SPLITS = ("train", "val", "test")
 # A numeric column with at most this many distinct whole values is read as class labels.
 MAX_INTEGER_CLASSES = 20
 # A categorical column with a different value in each of this many training rows or more is refused.
@@ -33,12 +37,30 @@ def read_table(path: Path) -> pd.DataFrame:
         DataUnavailableError: there is no such file.
         ConfigError: the file cannot be parsed as a table.
     """
+    with reading(path):
+        if is_parquet(path):
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=str)
+
+
+def is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in (".parquet", ".pq")
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Reading ``path`` (whole or in parts), its failures as one line each.
+
+    Raises:
+        DataUnavailableError: there is no such file.
+        ConfigError: the file cannot be parsed as a table.
+    """
     if not path.is_file():
         raise DataUnavailableError(f"no table file {path}: put it there, or set DATA_DIR to its folder")
     try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str)
+        yield
+    except LitzooError:  # ours (a ValueError too) already says what to do
+        raise
     except (ValueError, OSError, pd.errors.ParserError) as err:
         raise ConfigError(f"cannot read {path} as a table: {str(err).splitlines()[0]}") from None
 

@@ -7,15 +7,16 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 import torch
 from lightning.pytorch.utilities import rank_zero_info
 
 from litzoo.data.folder_files import cache_folder
 from litzoo.data.stream import write_chunks
-from litzoo.data.tables_prep import TablePrep
+from litzoo.data.tables_prep import SPLITS, TablePrep
+from litzoo.data.tables_scan import table_blocks
 
-# Rows encoded at a time, by each writing process: a block's features are in memory, not a split's.
+# Rows read and encoded at a time while writing: a block's rows are in memory, not a split's.
 BLOCK_ROWS = 4096
 
 
@@ -27,27 +28,32 @@ def table_chunk_folder(path: Path, prep: TablePrep, cut: tuple) -> Path:
 
 
 def write_table_chunks(
-    folder: Path, frames: dict[str, pd.DataFrame], prep: TablePrep, where: str, workers: int
+    folder: Path, path: Path, split_ids: np.ndarray, prep: TablePrep, workers: int
 ) -> None:
-    """Each split's rows, through ``prep``, as one ``(features, target)`` sample a row in ``folder/<split>``.
+    """Each split's rows of ``path``, through ``prep``, as one ``(features, target)`` sample a row.
+
+    The file is read once per split, in blocks of ``BLOCK_ROWS`` rows, each split's rows in file order.
 
     Args:
         folder: the chunk folder (``table_chunk_folder``); left alone when already finished.
-        frames: each split's raw rows.
+        path: the table file.
+        split_ids: ``(rows in the file,)`` int8: the row's index in ``SPLITS``, -1 for a row left out.
         prep: the fitted preprocessing.
-        where: the table's name, for errors.
-        workers: writing processes.
+        workers: writing processes (one input a split: LitData runs one per split).
     """
-    blocks = {
-        name: [f.iloc[i : i + BLOCK_ROWS] for i in range(0, len(f), BLOCK_ROWS)] for name, f in frames.items()
-    }
-    if write_chunks(folder, blocks, partial(encode_rows, prep=prep, where=where), workers):
-        rank_zero_info(f"wrote {sum(map(len, frames.values()))} rows as LitData chunks in {folder}")
+    splits = {name: [(path, code)] for code, name in enumerate(SPLITS)}
+    encode = partial(encode_split, split_ids=split_ids, prep=prep, block_rows=BLOCK_ROWS)
+    if write_chunks(folder, splits, encode, workers):
+        rank_zero_info(f"wrote {int((split_ids >= 0).sum())} rows as LitData chunks in {folder}")
 
 
-def encode_rows(
-    block: pd.DataFrame, prep: TablePrep, where: str
+def encode_split(
+    split: tuple[Path, int], split_ids: np.ndarray, prep: TablePrep, block_rows: int
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """A block of raw rows as one ``(features, target)`` sample per row (``optimize`` takes each)."""
-    features, targets = prep.encode(block, where), prep.labels(block[prep.target], where)
-    yield from zip(features, targets, strict=True)
+    """One split's rows, a block at a time, as one ``(features, target)`` sample per row."""
+    path, code = split
+    columns = [*(c.name for c in prep.columns), prep.target]
+    for block in table_blocks(path, columns, block_rows):
+        rows = block[split_ids[block.index.to_numpy()] == code]
+        features, targets = prep.encode(rows, path.name), prep.labels(rows[prep.target], path.name)
+        yield from zip(features, targets, strict=True)
