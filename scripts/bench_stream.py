@@ -16,23 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from lightning import Callback
+from bench import EpochTimer
 from torchvision.io import write_png
 
 from litzoo import configs
 from litzoo.data.image_files import marked_images
 from litzoo.run.cli import LitzooCLI
-
-
-class EpochTimer(Callback):
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-
-    def on_train_epoch_start(self, trainer, pl_module) -> None:
-        self._start = time.perf_counter()
-
-    def on_train_epoch_end(self, trainer, pl_module) -> None:
-        self.seconds.append(time.perf_counter() - self._start)
 
 
 def write_images(folder: Path, n: int, data_dir: str, generated: bool) -> str:

@@ -1,10 +1,6 @@
 """Image folders of tiny PNG/JPEG files: splits, decoding, the cache, bad files; the batch augmentation."""
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +11,7 @@ from litzoo.data.augment import random_crop_flip
 from litzoo.data.image_files import write_folder
 from litzoo.errors import ConfigError, DataUnavailableError
 
-from conftest import ROOT, every_step_trainer, model_args
+from conftest import every_step_trainer, model_args
 
 
 def _setup(root: Path, **settings: object) -> ImageFolderDataModule:
@@ -151,26 +147,12 @@ def test_augmentation_touches_training_batches_only(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_killed_run_with_crop_and_flip_resumes_to_the_uninterrupted_weights(tmp_path: Path) -> None:
-    from test_resume import STEPS, final_weights, litzoo
+    from test_resume import STEPS, final_weights, kill_and_resume
 
     # 24 training images in batches of 16: two steps an epoch, step 3 in the middle of epoch 1.
     args = model_args("mlp", tmp_path / "data", "image_folder")
     base = [*args[:2], *every_step_trainer(tmp_path), *args[2:], "--data.init_args.augment=crop_flip"]
     base += ["--model.init_args.net.init_args.hidden=[32]", "--trainer.max_epochs=3", *STEPS]
-    litzoo(*base, f"--trainer.default_root_dir={tmp_path / 'whole'}")
-    killed = litzoo(*base, f"--trainer.default_root_dir={tmp_path / 'killed'}", wait=False)
-    deadline = time.monotonic() + 120
-    while not list((tmp_path / "killed").rglob("step-0000003.ckpt")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    killed.send_signal(signal.SIGKILL)
-    killed.communicate(timeout=60)
-    run = next((tmp_path / "killed").glob("*/*"))
-    assert not (run / "results.json").exists(), "the run finished before it was killed"
-    resumed = subprocess.run(
-        [sys.executable, "-m", "litzoo", "resume", str(run)],
-        env={**os.environ, "PYTHONPATH": str(ROOT / "tests")}, stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    a, b = final_weights(next((tmp_path / "whole").glob("*/*"))), final_weights(run)
+    whole, run = kill_and_resume(base, base, tmp_path, "step-0000003.ckpt")
+    a, b = final_weights(whole), final_weights(run)
     assert all(torch.equal(a[k], b[k]) for k in a), max(float((a[k] - b[k]).abs().max()) for k in a)

@@ -32,6 +32,30 @@ def litzoo(*args: str, wait: bool = True) -> subprocess.Popen:
     return process
 
 
+def kill_and_resume(whole: list[str], killed: list[str], folder: Path, kill_after: str) -> tuple[Path, Path]:
+    """Fit ``whole`` to its end; fit ``killed``, SIGKILL it once ``kill_after`` is saved, resume it.
+
+    Returns:
+        the uninterrupted run's folder and the resumed one's (under ``folder/whole``, ``folder/killed``).
+    """
+    litzoo(*whole, f"--trainer.default_root_dir={folder / 'whole'}")
+    process = litzoo(*killed, f"--trainer.default_root_dir={folder / 'killed'}", wait=False)
+    deadline = time.monotonic() + 120
+    while not list((folder / "killed").rglob(kill_after)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    run = next((folder / "killed").glob("*/*"))
+    assert not (run / "results.json").exists(), "the run finished before it was killed"
+    resumed = subprocess.run(
+        [sys.executable, "-m", "litzoo", "resume", str(run)],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "tests")}, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    return next((folder / "whole").glob("*/*")), run
+
+
 def final_weights(run: Path) -> dict[str, torch.Tensor]:
     return torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
 

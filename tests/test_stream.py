@@ -3,10 +3,8 @@
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -146,19 +144,6 @@ def _log(path: Path, rank: int = 0) -> dict[int, str]:
     return {int(line.split(" ", 1)[0]): line.split(" ", 1)[1] for line in lines}  # a step's last batch
 
 
-def _fit(*args: str, wait: bool = True) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LITZOO")}
-    env["PYTHONPATH"] = str(ROOT / "tests")  # conftest.Slow, test_stream.BatchLog
-    process = subprocess.Popen(
-        [sys.executable, "-m", "litzoo", "fit", *args], env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    if wait:
-        _, err = process.communicate(timeout=300)
-        assert process.returncode == 0, err[-3000:]
-    return process
-
-
 # Measured: a killed run resumes at the batch after its checkpoint's (LitData's saved position),
 # sees the uninterrupted run's batches and ends at its very weights (docs/data-images.md).
 RESUME_GAP = 0.0
@@ -171,7 +156,7 @@ RESUME_GAP = 0.0
 def test_a_streamed_run_killed_mid_epoch_resumes_to_the_uninterrupted_batches_and_weights(
     tmp_path: Path, kill_after: str
 ) -> None:
-    from test_resume import STEPS
+    from test_resume import STEPS, kill_and_resume
 
     # 36 training images in batches of 16, 16 and 4: three steps an epoch, step 4 in the middle of
     # epoch 1, step 3 its start (the short batch is where LitData's own count went past the end).
@@ -181,31 +166,15 @@ def test_a_streamed_run_killed_mid_epoch_resumes_to_the_uninterrupted_batches_an
     base += ["--data.init_args.augment=crop_flip", "--model.init_args.net.init_args.dropout=0.2"]
     base += ["--model.init_args.net.init_args.hidden=[32]", "--trainer.max_epochs=3", *STEPS]
     base += ["--trainer.callbacks+=test_stream.BatchLog"]
-    _fit(
-        *base,
-        f"--trainer.callbacks.init_args.path={tmp_path / 'whole.log'}",
-        f"--trainer.default_root_dir={tmp_path / 'whole'}",
+    whole_log, killed_log = (
+        f"--trainer.callbacks.init_args.path={tmp_path / n}" for n in ("whole.log", "killed.log")
     )
-    log = f"--trainer.callbacks.init_args.path={tmp_path / 'killed.log'}"
-    killed = _fit(*base, log, f"--trainer.default_root_dir={tmp_path / 'killed'}", wait=False)
-    deadline = time.monotonic() + 120
-    while not list((tmp_path / "killed").rglob(kill_after)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    killed.send_signal(signal.SIGKILL)
-    killed.communicate(timeout=60)
-    run = next((tmp_path / "killed").glob("*/*"))
-    assert not (run / "results.json").exists(), "the run finished before it was killed"
-    resumed = subprocess.run(
-        [sys.executable, "-m", "litzoo", "resume", str(run)],
-        env={**os.environ, "PYTHONPATH": str(ROOT / "tests")}, stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    whole_run, run = kill_and_resume([*base, whole_log], [*base, killed_log], tmp_path, kill_after)
     whole, again = _log(tmp_path / "whole.log"), _log(tmp_path / "killed.log")
     assert whole == again, [s for s in whole if whole[s] != again.get(s)]  # the same batches, step by step
     # The newest periodic checkpoints, the last step's: last.ckpt is the last *best* save's when
     # val/loss stops improving (ModelCheckpoint's save_last), which the two runs need not share.
-    (a, a_step), (b, b_step) = (_final(r) for r in (next((tmp_path / "whole").glob("*/*")), run))
+    (a, a_step), (b, b_step) = (_final(r) for r in (whole_run, run))
     assert a_step == b_step == 9
     gap = max(float((a[k] - b[k]).abs().max()) for k in a)
     print(f"streamed resume after {kill_after}: max |weights - uninterrupted| = {gap:.3g}")
