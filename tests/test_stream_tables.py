@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from litzoo.data import tables, tables_prep, tables_stream
-from litzoo.data.tables import SPLITS, tiny_table
+from litzoo.data.table_files import tiny_table
+from litzoo.data.tables import SPLITS
 from litzoo.errors import ConfigError
 from litzoo.run.cli import LitzooCLI
 from test_stream import _metrics, _rows

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 import torch
 
-from litzoo.data.tables import TableDataModule, tiny_table
+from litzoo.data.table_files import tiny_table
+from litzoo.data.tables import TableDataModule
 from litzoo.errors import ConfigError, DataUnavailableError
 from litzoo.run.cli import LitzooCLI
 

@@ -1,6 +1,5 @@
 """A table (CSV or Parquet) of named columns: one target, numeric and categorical features."""
 
-import importlib.resources
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,11 @@ try:
 except ImportError as err:  # an optional extra: say which
     raise ImportError(f"tables need pandas and pyarrow ({err}): pip install 'litzoo[tables]'") from err
 
-from litzoo.data.base import DEFAULT_DATA_DIR, Split, TensorDataModule
+from litzoo.data.base import Split, TensorDataModule
 from litzoo.data.contract import Task
 from litzoo.data.device import DeviceData
 from litzoo.data.stream import StreamLoaders
+from litzoo.data.table_files import table_path, tiny_table
 from litzoo.data.tables_prep import (
     SPLITS,
     Encoding,
@@ -30,7 +30,7 @@ from litzoo.data.tables_prep import (
 )
 from litzoo.data.tables_scan import table_column, table_columns
 from litzoo.data.tables_stream import table_chunk_folder, write_table_chunks
-from litzoo.errors import ConfigError, DataUnavailableError
+from litzoo.errors import ConfigError
 
 
 class TableDataModule(StreamLoaders, TensorDataModule):
@@ -288,44 +288,3 @@ class TableDataModule(StreamLoaders, TensorDataModule):
             if not len(rows):
                 raise ConfigError(f"{self.path.name}: {n} rows leave the {name} split empty")
         return [rows.numpy() for rows in cuts]
-
-
-def table_path(file: str, data_dir: str | None, package: str | None) -> Path:
-    """``file`` in ``data_dir``, or inside the installed Python package ``package``.
-
-    Raises:
-        DataUnavailableError: the package is not installed.
-    """
-    if not package:
-        return Path(data_dir or DEFAULT_DATA_DIR) / file
-    try:
-        return Path(str(importlib.resources.files(package) / file))
-    except ModuleNotFoundError:
-        raise DataUnavailableError(
-            f"the table {file} comes with the Python package {package}, which is not installed: "
-            f"pip install {package} (litzoo's own tables: pip install 'litzoo[tables]')"
-        ) from None
-
-
-def tiny_table(init_args: dict[str, Any], rows: int = 90) -> pd.DataFrame:
-    """Rows whose target follows from two numeric columns, a categorical one and missing cells.
-
-    Columns the config names (``numeric``, ``categorical``, ``drop``) are there too, so the
-    config's own settings work on it.
-    """
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(rows, 2, generator=g)
-    frame = pd.DataFrame({"x0": x[:, 0].numpy(), "x1": x[:, 1].numpy()})
-    frame["colour"] = [("red", "green", "blue")[i % 3] for i in range(rows)]
-    frame.loc[::11, "x1"] = None
-    frame.loc[::13, "colour"] = None
-    for name in init_args.get("numeric") or []:
-        frame[name] = torch.rand(rows, generator=g).numpy()
-    for name in [*(init_args.get("categorical") or []), *(init_args.get("drop") or [])]:
-        frame[name] = [f"v{i % 2}" for i in range(rows)]
-    score = x[:, 0] + 0.5 * x[:, 1]
-    regression = init_args.get("task") == "regression"
-    classes = torch.bucketize(score, torch.tensor([-0.5, 0.5]))
-    target: list = score.tolist() if regression else [("a", "b", "c")[int(c)] for c in classes]
-    frame[init_args.get("target", "target")] = target
-    return frame
