@@ -16,11 +16,15 @@ each with a fresh optimizer from the config, at the same batch size, in one proc
 
 It also times one epoch of batches alone (no training) from each data pipeline.
 
-Measurement: a warm-up epoch of each loop, then ``--rounds`` rounds of one epoch of every
-loop, the order rotating each round so that no loop always follows the same one. A loop's
-figure is its fastest epoch (as ``timeit`` does): on a shared machine noise from other
-processes only ever adds time, so the minimum is the least disturbed measurement. Medians
-are printed beside it. The last line is ``overhead_ratio=<litzoo / plain>``.
+Measurement: a warm-up epoch of each loop, then ``--rounds`` rounds of one epoch of the
+plain, floor and litzoo loops, each round in a fresh random order so that no loop always
+follows the same one; the tutorial loop, three times slower, gets ``--tutorial-rounds``
+rounds of its own beside litzoo. Per loop it prints the fastest and the median epoch, and the
+*paired* ratio: the median over rounds of the loop's epoch over the plain loop's epoch of the
+same round, with a 95% bootstrap interval. On a shared machine the speed itself drifts by
+10-40% from one minute to the next, so two fastest epochs can come from different minutes
+(litzoo's has come out 5% faster than the plain loop's); two epochs of one round come from
+the same one. The last line is ``overhead_ratio=<litzoo / plain, paired>``.
 
 First, the time-to-accuracy section (``bench_tta``): whole ``litzoo fit`` commands of each
 default experiment and its fast preset, start to printed test metric, and the time to the
@@ -28,12 +32,14 @@ first training step (``--skip-tta`` leaves it out, ``--skip-epochs`` runs it alo
 """
 
 import argparse
+import random
 import shlex
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -96,11 +102,13 @@ def always_on() -> list[Callback]:
     return [Pictures(), StopOnNonFiniteLoss(), CheckpointOnSigterm(), CheckpointOnInterrupt(), RestoreRNG()]
 
 
-def lightning_epoch(model, datamodule, log_dir: str, extra: list[Callback] | None = None) -> float:
-    """One training epoch with the default trainer's callbacks (and ``extra``), validation off."""
+def lightning_epoch(
+    model, datamodule, log_dir: str, extra: Callable[[], list[Callback]] | None = None
+) -> float:
+    """One training epoch with the default trainer's callbacks (and fresh ``extra()``), validation off."""
     timer = EpochTimer()
     callbacks = [ModelCheckpoint(dirpath=log_dir, save_last=True), LearningRateMonitor(), RichProgressBar(10)]
-    callbacks += extra or []
+    callbacks += extra() if extra else []
     trainer = Trainer(
         max_epochs=1,
         accelerator="cpu",
@@ -167,16 +175,41 @@ def data_epoch(loader: DataLoader) -> float:
 def measure(
     loops: dict[str, Callable[[], float]], rounds: int, warm_up: tuple[str, ...]
 ) -> dict[str, list[float]]:
-    """Seconds of each loop's epochs: ``rounds`` rounds, the order rotating every round."""
+    """Seconds of each loop's epochs: ``rounds`` rounds, each in a fresh random order (seeded).
+
+    A random order, not a rotation: a rotation keeps every loop behind the same neighbour,
+    and whatever one loop leaves behind (a cold cache, garbage to collect) would always fall
+    on the same next loop.
+    """
     for name in warm_up:
         loops[name]()
     times: dict[str, list[float]] = {name: [] for name in loops}
-    names = list(loops)
+    order = random.Random(0)
     for r in range(rounds):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
+        for name in order.sample(list(loops), len(loops)):
             times[name].append(loops[name]())
         print(f"round {r + 1}: " + "  ".join(f"{k} {v[-1]:.3f}s" for k, v in times.items()), flush=True)
     return times
+
+
+def paired(times: dict[str, list[float]], name: str, base: str = "plain") -> list[float]:
+    """Per round, ``name``'s epoch over ``base``'s epoch in that round.
+
+    Both epochs of a round ran within seconds of each other, so a machine that is slower for a
+    minute slows both and their ratio keeps.
+    """
+    return [a / b for a, b in zip(times[name], times[base], strict=True)]
+
+
+def median_interval(ratios: list[float], resamples: int = 2000) -> tuple[float, float, float]:
+    """The median of ``ratios`` and a 95% bootstrap interval of that median (seeded).
+
+    The median drops the rounds a burst hit; the interval says how far the rounds left it
+    uncertain, so that a 5% bar is not read off a figure that moves by 5% from run to run.
+    """
+    draw = random.Random(0)
+    medians = sorted(statistics.median(draw.choices(ratios, k=len(ratios))) for _ in range(resamples))
+    return statistics.median(ratios), medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
 
 
 def main() -> None:
@@ -184,7 +217,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data-dir", default="./data", help="folder holding MNIST/raw")
-    parser.add_argument("--rounds", type=int, default=5, help="timed epochs of each loop")
+    parser.add_argument("--rounds", type=int, default=15, help="timed epochs of each loop")
+    parser.add_argument("--tutorial-rounds", type=int, default=3, help="epochs of the tutorial loop")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the config's")
     parser.add_argument("--val-size", type=int, default=None, help="default: the config's")
     parser.add_argument("--workers", type=int, default=0, help="DataLoader workers of the tutorial loop")
@@ -213,37 +247,58 @@ def epochs(args: argparse.Namespace) -> None:
     floor = Floor(net, make_optimizer)
     loader = tutorial_loader(args.data_dir, batch_size, args.workers, dm.hparams.mean, dm.hparams.std)
     with tempfile.TemporaryDirectory() as log_dir:
+        litzoo = partial(lightning_epoch, model, dm, log_dir, always_on)
         loops = {
-            "plain": lambda: plain_epoch(net, make_optimizer, x, y, batch_size),
-            "floor": lambda: lightning_epoch(floor, dm, log_dir),
-            "litzoo": lambda: lightning_epoch(model, dm, log_dir, always_on()),
-            "tutorial": lambda: tutorial_epoch(net, make_optimizer, loader),
+            "plain": partial(plain_epoch, net, make_optimizer, x, y, batch_size),
+            "floor": partial(lightning_epoch, floor, dm, log_dir),
+            "litzoo": litzoo,
         }
-        times = measure(loops, args.rounds, warm_up=("plain", "floor", "litzoo"))
+        times = measure(loops, args.rounds, warm_up=tuple(loops))
+        # The per-sample loop takes about three litzoo epochs: fewer rounds, of its own.
+        tutorial = partial(tutorial_epoch, net, make_optimizer, loader)
+        slow = measure({"litzoo": litzoo, "tutorial": tutorial}, args.tutorial_rounds, warm_up=())
     data_loops = {
         "litzoo data": lambda: data_epoch(dm.train_dataloader()),
         "tutorial data": lambda: data_epoch(loader),
     }
     data = {k: min(v) for k, v in measure(data_loops, 2, warm_up=()).items()}
+    report(times, slow, data, f"{len(x)} training images, batch {batch_size}", args.workers)
 
-    best = {k: min(v) for k, v in times.items()}
+
+def report(
+    times: dict[str, list[float]],
+    slow: dict[str, list[float]],
+    data: dict[str, float],
+    what: str,
+    workers: int,
+) -> None:
+    """The table of the epoch section, then ``overhead_ratio=`` (paired, litzoo / plain) last."""
     labels = {
         "plain": "plain PyTorch loop over in-memory tensors",
         "floor": "Lightning floor (minimal LightningModule)",
         "litzoo": "litzoo (make train's module and trainer)",
-        "tutorial": f"tutorial per-sample DataLoader, {args.workers} workers",
     }
-    print(f"\nMLP on MNIST, {len(x)} training images, batch {batch_size}, {torch.get_num_threads()} threads")
-    print(f"{'s/epoch':>52} {'best':>7} {'median':>7}  best vs plain")
+    rounds = len(times["plain"])
+    print(f"\nMLP on MNIST, {what}, {torch.get_num_threads()} threads, {rounds} rounds")
+    print(f"{'s/epoch: best':>62} {'median':>7}   paired vs plain (95% interval)")
     for name, label in labels.items():
-        median = statistics.median(times[name])
-        print(f"  {label:<48} {best[name]:7.3f} {median:7.3f}  {best[name] / best['plain']:.3f}x")
+        mid, low, high = median_interval(paired(times, name))
+        interval = f"{mid:.3f}x ({low:.3f}-{high:.3f})" if name != "plain" else "1"
+        print(f"  {label:<52} {min(times[name]):7.3f} {statistics.median(times[name]):7.3f}   {interval}")
+    tutorial = statistics.median(paired(slow, "tutorial", "litzoo"))
+    label = f"tutorial per-sample DataLoader, {workers} workers"
+    print(
+        f"  {label:<52} {min(slow['tutorial']):7.3f} {statistics.median(slow['tutorial']):7.3f}   "
+        f"{tutorial:.2f}x litzoo ({len(slow['tutorial'])} rounds with litzoo)"
+    )
     print(
         f"  data alone (batches, no training): litzoo {data['litzoo data']:.3f} s/epoch, "
         f"tutorial {data['tutorial data']:.3f} s/epoch ({data['tutorial data'] / data['litzoo data']:.0f}x)"
     )
-    print(f"tutorial_over_litzoo={best['tutorial'] / best['litzoo']:.2f}")
-    print(f"overhead_ratio={best['litzoo'] / best['plain']:.3f}")
+    print("  paired: the median over rounds of the loop's epoch / the plain loop's epoch in the same round")
+    print(f"tutorial_over_litzoo={tutorial:.2f}")
+    print(f"best_over_best={min(times['litzoo']) / min(times['plain']):.3f}")
+    print(f"overhead_ratio={statistics.median(paired(times, 'litzoo')):.3f}")
 
 
 if __name__ == "__main__":

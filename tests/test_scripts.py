@@ -18,6 +18,8 @@ def test_bench_prints_the_overhead_ratio_last(data_dir: Path) -> None:
             "--data-dir",
             str(data_dir),
             "--rounds",
+            "2",
+            "--tutorial-rounds",
             "1",
             "--val-size",
             "16",
@@ -31,3 +33,4 @@ def test_bench_prints_the_overhead_ratio_last(data_dir: Path) -> None:
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("overhead_ratio=") and float(last.split("=")[1]) > 0
     assert "tutorial_over_litzoo=" in result.stdout and "data alone" in result.stdout
+    assert "2 rounds" in result.stdout and "(1 rounds with litzoo)" in result.stdout
