@@ -2,6 +2,7 @@
 
 import io
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -188,11 +189,19 @@ def test_sigterm_stops_the_server_cleanly_and_it_writes_no_client_file(run: Path
 
 
 @pytest.mark.slow
-def test_ctrl_c_to_the_terminals_process_group_stops_every_process_without_a_traceback(
-    run: Path, tmp_path: Path
+@pytest.mark.parametrize("way", ["ctrl-c", "pkill"])
+def test_a_signal_to_every_process_stops_them_all_without_a_traceback(
+    run: Path, tmp_path: Path, way: str
 ) -> None:
     server, client = start(run, tmp_path)
-    os.killpg(server.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+    if way == "ctrl-c":
+        os.killpg(server.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group at once
+    else:  # SIGTERM to the main process and to those it forked (the same command line), in turn
+        if shutil.which("pkill") is None:
+            pytest.skip("no pkill here")
+        subprocess.run(
+            ["pkill", "-TERM", "-f", f"litzoo serve .* --port {client.base_url.port}$"], check=True
+        )
     out, _ = server.communicate(timeout=60)
     assert server.returncode == 0 and "server stopped" in out and "Traceback" not in out, out
     time.sleep(2)

@@ -9,6 +9,7 @@ and only that request does: it never fails the other requests of its batch.
 import argparse
 import base64
 import json
+import multiprocessing
 import os
 import signal
 import socket
@@ -160,9 +161,12 @@ _MAIN_PID = os.getpid()
 def _interrupt(signum: int, frame: object) -> None:
     if os.getpid() == _MAIN_PID:
         raise KeyboardInterrupt  # LitServe's orderly shutdown of its processes
-    if signum == signal.SIGTERM:  # a forked process that LitServe is stopping: no traceback
-        raise SystemExit(0)
-    # Ctrl-C reaches every process of the terminal's group: only the main one acts on it.
+    if signum == signal.SIGTERM and not multiprocessing.current_process().name.startswith("SyncManager"):
+        raise SystemExit(0)  # a forked worker that LitServe is stopping: no traceback
+    # Ctrl-C reaches every process of the terminal's group: only the main one acts on it. So
+    # does a SIGTERM sent to every process (pkill -f, a container's or systemd's stop): the
+    # manager of LitServe's queues outlives it, as LitServe stops that one last, by a message,
+    # after the workers that read from it (killed first, it left them an EOFError traceback).
 
 
 def main(argv: list[str]) -> int:
