@@ -8,7 +8,7 @@ from torchmetrics.classification import MulticlassConfusionMatrix
 
 from litzoo.errors import ConfigError
 from litzoo.pictures.draw import draw_confusion_matrix, log_confusion_chart, save_grid
-from litzoo.pictures.mistakes import MistakeRecord, write_classification, write_regression
+from litzoo.pictures.mistakes import MistakeRecord, gather, write_classification, write_regression
 from litzoo.systems.contract import Contract, contract_of, declares_contract
 
 
@@ -113,12 +113,12 @@ class Pictures(Callback):
     def on_test_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         if self._matrix is not None:
             self._confusion(trainer, "test", "test")
-        if self._record is not None and self._record.seen and trainer.is_global_zero:
-            # Each rank sees its share of the test set: under DDP this is rank 0's share.
+        record = gather(trainer, self._record) if self._record is not None else None  # every rank
+        if record is not None and record.seen and trainer.is_global_zero:
             if self._matrix is not None:
-                write_classification(trainer, self._record, self._matrix.num_classes)
+                write_classification(trainer, record, self._matrix.num_classes)
             else:
-                write_regression(trainer, self._record)
+                write_regression(trainer, record)
         self._record = None
 
     def _confusion(self, trainer: Trainer, stage: str, name: str) -> None:

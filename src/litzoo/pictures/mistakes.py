@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 from lightning import Trainer
 from PIL import Image, ImageDraw
+from torch.utils.data import DistributedSampler
 from torchmetrics.functional.classification import (
     multiclass_f1_score,
     multiclass_precision,
@@ -52,6 +53,48 @@ class MistakeRecord:
             found = tuple(torch.cat(pair) for pair in zip(self.worst, found, strict=True))
         top = found[0].argsort(descending=True)[: self.keep]
         self.worst = (found[0][top], found[1][top])
+
+
+def gather(trainer: Trainer, record: MistakeRecord) -> MistakeRecord:
+    """Every rank's share of the test set in one record, in the test set's order; collective under DDP.
+
+    Lightning gives rank ``r`` of ``W`` the samples ``r, r + W, r + 2W, ...`` of the test set
+    (a ``DistributedSampler`` without shuffling, padded with the first samples to equal shares),
+    so interleaving the shares and dropping the padding restores the test set's order, and the
+    indices in ``mistakes.csv`` stay those of the test set. With another sampler (streamed data)
+    the shares are put one after another. The most confident wrong inputs of every rank compete.
+    """
+    if trainer.world_size == 1:
+        return record
+    mine = (torch.cat(record.scores), torch.cat(record.targets), record.worst) if record.seen else None
+    shares: list = [None] * trainer.world_size
+    torch.distributed.all_gather_object(shares, mine)
+    shares = [share for share in shares if share is not None]
+    merged = MistakeRecord(record.keep)
+    if not shares:
+        return merged
+    scores, targets = (_in_test_order(trainer, [share[i] for share in shares]) for i in (0, 1))
+    merged.scores, merged.targets, merged.seen = [scores], [targets], len(targets)
+    worst = [share[2] for share in shares if share[2] is not None]
+    if worst:
+        confidence, inputs = (torch.cat([w[i] for w in worst]) for i in (0, 1))
+        top = confidence.argsort(descending=True)[: record.keep]
+        merged.worst = (confidence[top], inputs[top])
+    return merged
+
+
+def _in_test_order(trainer: Trainer, shares: list[torch.Tensor]) -> torch.Tensor:
+    loader = trainer.test_dataloaders
+    sampler = getattr(loader, "sampler", None)
+    interleaved = (
+        isinstance(sampler, DistributedSampler)
+        and not sampler.shuffle
+        and len(shares) == sampler.num_replicas
+        and len({len(share) for share in shares}) == 1
+    )
+    if not interleaved:
+        return torch.cat(shares)
+    return torch.stack(shares, dim=1).flatten(0, 1)[: len(sampler.dataset)]
 
 
 def write_classification(trainer: Trainer, record: MistakeRecord, num_classes: int) -> list[Path]:
