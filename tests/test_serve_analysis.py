@@ -10,8 +10,9 @@ import pytest
 import torch
 from lightning import LightningDataModule, LightningModule
 from PIL import Image
+from torch.utils.data import DistributedSampler
 
-from litzoo.pictures.mistakes import MistakeRecord
+from litzoo.pictures.mistakes import MistakeRecord, join
 from litzoo.run.cli import LitzooCLI
 from litzoo.systems.contract import Contract
 from litzoo.workflows.serve_model import RequestError, Served, load_run
@@ -47,9 +48,31 @@ def test_the_record_keeps_only_the_most_confident_mistakes() -> None:
     inputs = torch.arange(4.0).view(4, 1, 1, 1)
     record.update(inputs[:2], scores[:2], torch.tensor([1, 0]), classes=True)  # both wrong
     record.update(inputs[2:], scores[2:], torch.tensor([0, 0]), classes=True)  # the first wrong
-    confidences, kept = record.worst
+    confidences, kept, positions = record.worst
     assert confidences.tolist() == pytest.approx([0.9, 0.8]) and kept.flatten().tolist() == [0.0, 2.0]
+    assert positions.tolist() == [0, 2]  # where they are in the test set, for the captions
     assert record.seen == 4
+
+
+def test_ddp_shares_join_in_the_test_sets_order_without_the_padding() -> None:
+    # Three test samples on two ranks: rank 0 gets 0 and 2, rank 1 gets 1 and (padding) 0 again.
+    inputs = torch.arange(3.0).view(3, 1, 1, 1)
+    scores = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]])  # every sample wrong: targets flip
+    targets = torch.tensor([1, 0, 1])
+    shares = []
+    for share in ([0, 2], [1, 0]):
+        record = MistakeRecord(keep=8)
+        record.update(inputs[share], scores[share], targets[share], classes=True)
+        shares.append((torch.cat(record.scores), torch.cat(record.targets), record.worst))
+    sampler = DistributedSampler(range(3), num_replicas=2, rank=0, shuffle=False)
+    merged = join(shares, sampler, keep=8)
+    assert merged.seen == 3 and torch.equal(torch.cat(merged.targets), targets)
+    assert torch.equal(torch.cat(merged.scores), scores)
+    confidences, kept, positions = merged.worst
+    assert positions.tolist() == [0, 1, 2] and kept.flatten().tolist() == [0.0, 1.0, 2.0]  # by confidence
+    assert confidences.tolist() == pytest.approx([0.9, 0.8, 0.7])  # the padded 0 only once
+    # Without Lightning's sampler (streamed data) the shares follow one another.
+    assert torch.cat(join(shares, None, keep=8).targets).tolist() == [1, 1, 0, 1]
 
 
 def test_a_regressors_test_writes_a_residual_plot_and_its_largest_errors(data_dir: Path) -> None:

@@ -34,7 +34,8 @@ class MistakeRecord:
         self.keep, self.seen = keep, 0
         self.targets: list[torch.Tensor] = []
         self.scores: list[torch.Tensor] = []
-        self.worst: tuple[torch.Tensor, torch.Tensor] | None = None  # (confidences, inputs)
+        # (confidences, inputs, positions in the record): the positions caption the grid
+        self.worst: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
     def update(
         self, inputs: torch.Tensor, scores: torch.Tensor, targets: torch.Tensor, classes: bool
@@ -43,16 +44,20 @@ class MistakeRecord:
         scores, targets = scores.detach().float().cpu(), targets.detach().cpu()
         self.scores.append(scores)
         self.targets.append(targets)
+        positions = torch.arange(self.seen, self.seen + len(targets))
         self.seen += len(targets)
         if not classes:
             return
         confidence, predicted = scores.max(dim=1)
         wrong = predicted != targets
-        found = (confidence[wrong], inputs.detach().cpu()[wrong])
+        self.keep_worst((confidence[wrong], inputs.detach().cpu()[wrong], positions[wrong]))
+
+    def keep_worst(self, found: tuple[torch.Tensor, torch.Tensor, torch.Tensor]) -> None:
+        """Merge ``(confidences, inputs, positions)`` of wrong samples into the ``keep`` most confident."""
         if self.worst is not None:
             found = tuple(torch.cat(pair) for pair in zip(self.worst, found, strict=True))
         top = found[0].argsort(descending=True)[: self.keep]
-        self.worst = (found[0][top], found[1][top])
+        self.worst = tuple(part[top] for part in found)
 
 
 def gather(trainer: Trainer, record: MistakeRecord) -> MistakeRecord:
@@ -66,35 +71,40 @@ def gather(trainer: Trainer, record: MistakeRecord) -> MistakeRecord:
     """
     if trainer.world_size == 1:
         return record
-    mine = (torch.cat(record.scores), torch.cat(record.targets), record.worst) if record.seen else None
+    empty = torch.empty(0)
+    mine = (torch.cat(record.scores), torch.cat(record.targets)) if record.seen else (empty, empty)
     shares: list = [None] * trainer.world_size
-    torch.distributed.all_gather_object(shares, mine)
-    shares = [share for share in shares if share is not None]
-    merged = MistakeRecord(record.keep)
-    if not shares:
+    torch.distributed.all_gather_object(shares, (*mine, record.worst))
+    return join(shares, getattr(trainer.test_dataloaders, "sampler", None), record.keep)
+
+
+def join(shares: list[tuple], sampler: object, keep: int) -> MistakeRecord:
+    """One record from every rank's ``(scores, targets, worst)``, in rank order."""
+    lengths = [len(share[1]) for share in shares]
+    merged = MistakeRecord(keep)
+    if not sum(lengths):
         return merged
-    scores, targets = (_in_test_order(trainer, [share[i] for share in shares]) for i in (0, 1))
-    merged.scores, merged.targets, merged.seen = [scores], [targets], len(targets)
-    worst = [share[2] for share in shares if share[2] is not None]
-    if worst:
-        confidence, inputs = (torch.cat([w[i] for w in worst]) for i in (0, 1))
-        top = confidence.argsort(descending=True)[: record.keep]
-        merged.worst = (confidence[top], inputs[top])
-    return merged
-
-
-def _in_test_order(trainer: Trainer, shares: list[torch.Tensor]) -> torch.Tensor:
-    loader = trainer.test_dataloaders
-    sampler = getattr(loader, "sampler", None)
     interleaved = (
         isinstance(sampler, DistributedSampler)
         and not sampler.shuffle
-        and len(shares) == sampler.num_replicas
-        and len({len(share) for share in shares}) == 1
+        and sampler.num_replicas == len(shares)
+        and len(set(lengths)) == 1
     )
-    if not interleaved:
-        return torch.cat(shares)
-    return torch.stack(shares, dim=1).flatten(0, 1)[: len(sampler.dataset)]
+    if interleaved:  # rank r's i-th sample is the test set's i * W + r; past its end: padding
+        size = len(sampler.dataset)
+        scores, targets = (torch.stack([sh[i] for sh in shares], 1).flatten(0, 1)[:size] for i in (0, 1))
+        where = [torch.arange(n) * len(shares) + rank for rank, n in enumerate(lengths)]
+    else:
+        scores, targets = (torch.cat([sh[i] for sh in shares if len(sh[1])]) for i in (0, 1))
+        size, starts = len(targets), [sum(lengths[:rank]) for rank in range(len(shares))]
+        where = [torch.arange(n) + start for n, start in zip(lengths, starts, strict=True)]
+    merged.scores, merged.targets, merged.seen = [scores], [targets], len(targets)
+    for (_, _, worst), index in zip(shares, where, strict=True):
+        if worst is not None:
+            position = index[worst[2]]
+            real = position < size  # a padded duplicate is already in its own rank's share
+            merged.keep_worst((worst[0][real], worst[1][real], position[real]))
+    return merged
 
 
 def write_classification(trainer: Trainer, record: MistakeRecord, num_classes: int) -> list[Path]:
@@ -110,11 +120,10 @@ def write_classification(trainer: Trainer, record: MistakeRecord, num_classes: i
     written.append(
         _csv(folder / "per_class.csv", ["class", "precision", "recall", "f1", "support"], per_class)
     )
-    grid = record.worst[1] if record.worst is not None else None
+    grid, shown = (record.worst[1], record.worst[2]) if record.worst is not None else (None, None)
     if grid is not None and len(grid) and _is_image(grid):
         captions = [
-            f"true {int(targets[i])} pred {int(predicted[i])}\nconf {float(confidence[i]):.3f}"
-            for i in wrong[: len(grid)]
+            f"true {int(targets[i])} pred {int(predicted[i])}\nconf {float(confidence[i]):.3f}" for i in shown
         ]
         written.append(draw_captioned(grid, captions, folder / "mistakes" / "test.png"))
     _log(trainer, written, per_class)
