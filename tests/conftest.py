@@ -41,6 +41,13 @@ def make_idx_dataset(
     return root
 
 
+def wait_for(folder: Path, name: str, poll: float = 0.05) -> None:
+    """Until a file called ``name`` is under ``folder`` (at most two minutes)."""
+    deadline = time.monotonic() + 120
+    while not list(folder.rglob(name)) and time.monotonic() < deadline:
+        time.sleep(poll)
+
+
 def signal_a_training_fit(args: list[str], runs: Path, sig: signal.Signals) -> tuple[int, str]:
     """Start ``litzoo fit`` in a process of its own, send ``sig`` once it trains; its exit code and stderr."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LITZOO")}
@@ -48,9 +55,7 @@ def signal_a_training_fit(args: list[str], runs: Path, sig: signal.Signals) -> t
         [sys.executable, "-m", "litzoo", "fit", *args, f"--trainer.default_root_dir={runs}"], env=env,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not list(runs.rglob("last.ckpt")) and time.monotonic() < deadline:
-        time.sleep(0.2)  # training has begun once the first epoch's checkpoint exists
+    wait_for(runs, "last.ckpt", poll=0.2)  # training has begun once the first epoch's checkpoint exists
     time.sleep(1.0)
     run.send_signal(sig)
     _, err = run.communicate(timeout=120)

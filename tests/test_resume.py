@@ -4,13 +4,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
 
-from conftest import ROOT, every_step_trainer, make_idx_dataset, model_args
+from conftest import ROOT, every_step_trainer, make_idx_dataset, model_args, wait_for
 from launchers import FIT, Launch, clean_env
 
 # Dropout and augmentation draw random numbers; a checkpoint every step; slow enough to kill.
@@ -32,28 +31,37 @@ def litzoo(*args: str, wait: bool = True) -> subprocess.Popen:
     return process
 
 
-def kill_and_resume(whole: list[str], killed: list[str], folder: Path, kill_after: str) -> tuple[Path, Path]:
-    """Fit ``whole`` to its end; fit ``killed``, SIGKILL it once ``kill_after`` is saved, resume it.
+def fit_and_kill(whole: list[str], killed: list[str], folder: Path, kill_after: str) -> tuple[Path, Path]:
+    """Fit ``whole`` to its end; fit ``killed`` and SIGKILL it once ``kill_after`` is saved.
 
     Returns:
-        the uninterrupted run's folder and the resumed one's (under ``folder/whole``, ``folder/killed``).
+        the uninterrupted run's folder and the killed one's (under ``folder/whole``, ``folder/killed``).
     """
     litzoo(*whole, f"--trainer.default_root_dir={folder / 'whole'}")
     process = litzoo(*killed, f"--trainer.default_root_dir={folder / 'killed'}", wait=False)
-    deadline = time.monotonic() + 120
-    while not list((folder / "killed").rglob(kill_after)) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(folder / "killed", kill_after)
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=60)
-    run = next((folder / "killed").glob("*/*"))
+    return next((folder / "whole").glob("*/*")), killed_run(folder / "killed")
+
+
+def killed_run(folder: Path) -> Path:
+    """The one run folder under ``folder``, which must not have finished."""
+    run = next(folder.glob("*/*"))
     assert not (run / "results.json").exists(), "the run finished before it was killed"
+    return run
+
+
+def kill_and_resume(whole: list[str], killed: list[str], folder: Path, kill_after: str) -> tuple[Path, Path]:
+    """``fit_and_kill``, then ``litzoo resume`` the killed run; both runs' folders."""
+    uninterrupted, run = fit_and_kill(whole, killed, folder, kill_after)
     resumed = subprocess.run(
         [sys.executable, "-m", "litzoo", "resume", str(run)],
         env={**os.environ, "PYTHONPATH": str(ROOT / "tests")}, stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    return next((folder / "whole").glob("*/*")), run
+    return uninterrupted, run
 
 
 def final_weights(run: Path) -> dict[str, torch.Tensor]:
@@ -70,18 +78,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_weights(
     # Two steps an epoch: step 3 is the middle of epoch 1, step 4 its end.
     every_step = every_step_trainer(tmp_path)
     base = [*model_args("mlp", data_dir)[:2], *every_step, *model_args("mlp", data_dir)[2:], *ARGS, *STEPS]
-    litzoo(*base, f"--trainer.default_root_dir={tmp_path / 'whole'}")
-    whole = next((tmp_path / "whole").glob("*/*"))
-
-    killed = litzoo(*base, f"--trainer.default_root_dir={tmp_path / 'killed'}", wait=False)
-    deadline = time.monotonic() + 120
-    while not list((tmp_path / "killed").rglob(kill_after)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    killed.send_signal(signal.SIGKILL)
-    killed.communicate(timeout=60)
-    run = next((tmp_path / "killed").glob("*/*"))
-    assert not (run / "results.json").exists(), "the run finished before it was killed"
-
+    whole, run = fit_and_kill(base, base, tmp_path, kill_after)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LITZOO")}
     env["PYTHONPATH"] = str(ROOT / "tests")
     make = ["make", "--no-print-directory", "-C", str(ROOT), "resume", f"RUN={run}"]
@@ -123,13 +120,10 @@ def test_a_killed_ddp_run_resumes_to_the_uninterrupted_weights(
     base, whole = whole_ddp_run
     killed = Launch(tmp_path / "logs")
     killed.start([*FIT, *base, f"--trainer.default_root_dir={tmp_path / 'killed'}"], clean_env())
-    deadline = time.monotonic() + 120
-    while not list((tmp_path / "killed").rglob(kill_after)) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(tmp_path / "killed", kill_after)
     killed.kill()  # both ranks at once, as when the node goes down
     killed.wait()
-    run = next((tmp_path / "killed").glob("*/*"))
-    assert not (run / "results.json").exists(), "the run finished before it was killed"
+    run = killed_run(tmp_path / "killed")
 
     make = ["make", "--no-print-directory", "-C", str(ROOT), "resume", f"RUN={run}"]
     result = subprocess.run(
