@@ -158,11 +158,24 @@ def check_address(host: str, port: int) -> None:
 _MAIN_PID = os.getpid()
 
 
+def _stopping(signum: int, frame: object) -> None:
+    print("litzoo: already stopping the server's processes (a few seconds)", file=sys.stderr, flush=True)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     if os.getpid() == _MAIN_PID:
+        # A second Ctrl-C would break LitServe's orderly shutdown half way (a traceback, workers
+        # left to die on a closed queue); its waits are bounded (seconds), so later ones only wait.
+        signal.signal(signal.SIGINT, _stopping)
+        signal.signal(signal.SIGTERM, _stopping)
         raise KeyboardInterrupt  # LitServe's orderly shutdown of its processes
     if signum == signal.SIGTERM and not multiprocessing.current_process().name.startswith("SyncManager"):
-        raise SystemExit(0)  # a forked worker that LitServe is stopping: no traceback
+        # A forked worker that LitServe is stopping ends here, as with no handler but exit code 0.
+        # Not SystemExit: raised in uvicorn's event loop (which re-raises a SIGTERM it caught
+        # while shutting down from a Ctrl-C, pressed twice say), it left a lifespan traceback.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     # Ctrl-C reaches every process of the terminal's group: only the main one acts on it. So
     # does a SIGTERM sent to every process (pkill -f, a container's or systemd's stop): the
     # manager of LitServe's queues outlives it, as LitServe stops that one last, by a message,
