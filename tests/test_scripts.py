@@ -34,3 +34,4 @@ def test_bench_prints_the_overhead_ratio_last(data_dir: Path) -> None:
     assert last.startswith("overhead_ratio=") and float(last.split("=")[1]) > 0
     assert "tutorial_over_litzoo=" in result.stdout and "data alone" in result.stdout
     assert "2 rounds" in result.stdout and "(1 rounds with litzoo)" in result.stdout
+    assert "ms/step over plain" in result.stdout
