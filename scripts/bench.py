@@ -24,7 +24,9 @@ rounds of its own beside litzoo. Per loop it prints the fastest and the median e
 same round, with a 95% bootstrap interval. On a shared machine the speed itself drifts by
 10-40% from one minute to the next, so two fastest epochs can come from different minutes
 (litzoo's has come out 5% faster than the plain loop's); two epochs of one round come from
-the same one. The last line is ``overhead_ratio=<litzoo / plain, paired>``.
+the same one. Beside each ratio: the same rounds as milliseconds per step over the plain loop;
+``--tiny-net`` trains a 784-10 net in every loop instead, so that compute is almost nil and those
+milliseconds are each loop's fixed cost. The last line is ``overhead_ratio=<litzoo / plain, paired>``.
 
 First, the time-to-accuracy section (``bench_tta``): whole ``litzoo fit`` commands of each
 default experiment and its fast preset, start to printed test metric, and the time to the
@@ -222,6 +224,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="default: the config's")
     parser.add_argument("--val-size", type=int, default=None, help="default: the config's")
     parser.add_argument("--workers", type=int, default=0, help="DataLoader workers of the tutorial loop")
+    parser.add_argument(
+        "--tiny-net", action="store_true", help="all loops train a 784-10 net: fixed costs per step alone"
+    )
     parser.add_argument("--pairs", nargs="+", default=["mlp:mnist_fast", "cnn:cnn_fast"], help="default:fast")
     parser.add_argument(
         "--seeds", nargs="+", type=int, default=[0], help="seeds of the time-to-accuracy runs"
@@ -242,6 +247,8 @@ def epochs(args: argparse.Namespace) -> None:
 
     seed_everything(0, verbose=False)
     model, dm = build(args.data_dir, args.batch_size, args.val_size)
+    if args.tiny_net:  # compute almost nil: what is left over the plain loop is each loop's own cost
+        model.net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
     net, make_optimizer, batch_size = model.net, model._optimizer, dm.batch_size
     x, y = dm.splits["train"]
     floor = Floor(net, make_optimizer)
@@ -264,6 +271,7 @@ def epochs(args: argparse.Namespace) -> None:
     data = {k: min(v) for k, v in measure(data_loops, 2, warm_up=()).items()}
     steps = len(dm.train_dataloader())
     what = f"{len(x)} training images, batch {batch_size}, {steps} steps"
+    what = f"784-10 net, {what}" if args.tiny_net else what
     report(times, slow, data, what, args.workers, steps)
 
 

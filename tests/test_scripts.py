@@ -10,7 +10,8 @@ from conftest import ROOT
 
 
 @pytest.mark.slow
-def test_bench_prints_the_overhead_ratio_last(data_dir: Path) -> None:
+@pytest.mark.parametrize("net", [[], ["--tiny-net"]], ids=["mlp", "tiny-net"])
+def test_bench_prints_the_overhead_ratio_last(data_dir: Path, net: list[str]) -> None:
     result = subprocess.run(
         [
             sys.executable,
@@ -24,6 +25,7 @@ def test_bench_prints_the_overhead_ratio_last(data_dir: Path) -> None:
             "--val-size",
             "16",
             "--skip-tta",  # tests/test_fast_bench.py runs that section
+            *net,
         ],
         capture_output=True,
         text=True,
@@ -35,3 +37,4 @@ def test_bench_prints_the_overhead_ratio_last(data_dir: Path) -> None:
     assert "tutorial_over_litzoo=" in result.stdout and "data alone" in result.stdout
     assert "2 rounds" in result.stdout and "(1 rounds with litzoo)" in result.stdout
     assert "ms/step over plain" in result.stdout
+    assert ("784-10 net" in result.stdout) == bool(net)
