@@ -166,7 +166,8 @@ def test_litzoo_generate_continues_a_prompt_from_a_run_folder(
     capsys.readouterr()
     code, out, err = run_main(capsys, "generate", "--run", str(run), "--prompt", "To be", "--tokens", "25")
     assert code == 0, err
-    assert out.startswith("To be") and len(out.rstrip("\n")) >= 5 + 20
+    # The prompt, 25 sampled characters (newlines among them now and then) and print's newline.
+    assert out.startswith("To be") and len(out) == 5 + 25 + 1 and out.endswith("\n"), repr(out)
     code, _, err = run_main(capsys, "generate", "--run", str(run.parent), "--prompt", "x")
     assert code == 2 and err.count("\n") == 1 and "not a run folder" in err
     # As a user runs it: a process of its own, which has imported none of the run's classes.
@@ -184,7 +185,8 @@ def test_litzoo_generate_continues_a_prompt_from_a_run_folder(
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.startswith("To") and len(done.stdout.rstrip("\n")) >= 2 + 9
+    out = done.stdout
+    assert out.startswith("To") and len(out) == 2 + 9 + 1 and out.endswith("\n"), repr(out)
 
 
 def test_a_missing_text_file_is_one_line_and_leaves_no_run_folder(
